@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// migrations are applied in order and never edited once released. The DDL is
+// written once with two type words that differ between the engines:
+// BYTES (BLOB / BYTEA) and INT64 (INTEGER / BIGINT). Timestamps are Unix
+// milliseconds in INT64 columns so that the same SQL text works on both.
+var migrations = []string{
+	// 1: core platform.
+	`
+CREATE TABLE tenants (
+	tenant_id        TEXT PRIMARY KEY,
+	name             TEXT NOT NULL,
+	receipt_salt     BYTES NOT NULL,
+	next_case_number INT64 NOT NULL DEFAULT 1,
+	created_at       INT64 NOT NULL
+);
+
+CREATE TABLE setup_tokens (
+	tenant_id  TEXT NOT NULL,
+	token_hash TEXT NOT NULL,
+	created_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, token_hash)
+);
+
+CREATE TABLE users (
+	tenant_id      TEXT NOT NULL,
+	user_id        TEXT NOT NULL,
+	email          TEXT NOT NULL,
+	role           TEXT NOT NULL,
+	pw_salt        BYTES NOT NULL,
+	pw_params      TEXT NOT NULL,
+	pw_verifier    BYTES NOT NULL,
+	public_key     TEXT NOT NULL,
+	secret_by_pw   BYTES NOT NULL,
+	secret_by_rec  BYTES NOT NULL,
+	totp_by_pw     BYTES NOT NULL,
+	totp_by_rec    BYTES NOT NULL,
+	totp_last_step INT64 NOT NULL DEFAULT 0,
+	created_at     INT64 NOT NULL,
+	disabled_at    INT64,
+	PRIMARY KEY (tenant_id, user_id),
+	UNIQUE (tenant_id, email)
+);
+
+CREATE TABLE questionnaires (
+	tenant_id        TEXT NOT NULL,
+	questionnaire_id TEXT NOT NULL,
+	version          INT64 NOT NULL,
+	body             TEXT NOT NULL,
+	created_at       INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, questionnaire_id, version)
+);
+
+CREATE TABLE channels (
+	tenant_id             TEXT NOT NULL,
+	channel_id            TEXT NOT NULL,
+	name                  TEXT NOT NULL,
+	description           TEXT NOT NULL,
+	questionnaire_id      TEXT NOT NULL,
+	questionnaire_version INT64 NOT NULL,
+	position              INT64 NOT NULL DEFAULT 0,
+	created_at            INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, channel_id)
+);
+
+CREATE TABLE channel_handlers (
+	tenant_id  TEXT NOT NULL,
+	channel_id TEXT NOT NULL,
+	user_id    TEXT NOT NULL,
+	PRIMARY KEY (tenant_id, channel_id, user_id)
+);
+
+CREATE TABLE reports (
+	tenant_id             TEXT NOT NULL,
+	report_id             TEXT NOT NULL,
+	case_number           INT64 NOT NULL,
+	channel_id            TEXT NOT NULL,
+	questionnaire_id      TEXT NOT NULL,
+	questionnaire_version INT64 NOT NULL,
+	status                TEXT NOT NULL,
+	receipt_lookup        BYTES NOT NULL,
+	file_recipient        TEXT NOT NULL,
+	file_identity         BYTES NOT NULL,
+	answers               BYTES NOT NULL,
+	identity_answers      BYTES,
+	received_at           INT64 NOT NULL,
+	last_activity_at      INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, report_id),
+	UNIQUE (tenant_id, case_number),
+	UNIQUE (tenant_id, receipt_lookup)
+);
+CREATE INDEX reports_received ON reports (tenant_id, received_at);
+CREATE INDEX reports_activity ON reports (tenant_id, last_activity_at);
+CREATE INDEX reports_status ON reports (tenant_id, status, received_at);
+
+CREATE TABLE report_keys (
+	tenant_id   TEXT NOT NULL,
+	report_id   TEXT NOT NULL,
+	key_kind    TEXT NOT NULL,
+	holder_type TEXT NOT NULL,
+	holder_id   TEXT NOT NULL,
+	alg         TEXT NOT NULL,
+	wrapped     BYTES NOT NULL,
+	created_at  INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, report_id, key_kind, holder_type, holder_id)
+);
+CREATE INDEX report_keys_holder ON report_keys (tenant_id, holder_type, holder_id, key_kind, report_id);
+
+CREATE TABLE files (
+	tenant_id   TEXT NOT NULL,
+	file_id     TEXT NOT NULL,
+	report_id   TEXT NOT NULL,
+	blob_key    TEXT NOT NULL,
+	meta        BYTES NOT NULL,
+	author_type TEXT NOT NULL,
+	author_id   TEXT NOT NULL,
+	created_at  INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, file_id),
+	UNIQUE (blob_key)
+);
+CREATE INDEX files_report ON files (tenant_id, report_id, created_at);
+
+CREATE TABLE messages (
+	tenant_id   TEXT NOT NULL,
+	message_id  TEXT NOT NULL,
+	report_id   TEXT NOT NULL,
+	author_type TEXT NOT NULL,
+	author_id   TEXT NOT NULL,
+	body        BYTES NOT NULL,
+	created_at  INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, message_id)
+);
+CREATE INDEX messages_report ON messages (tenant_id, report_id, created_at);
+
+CREATE TABLE case_reads (
+	tenant_id TEXT NOT NULL,
+	report_id TEXT NOT NULL,
+	user_id   TEXT NOT NULL,
+	read_at   INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, report_id, user_id)
+);
+
+CREATE TABLE sessions (
+	tenant_id    TEXT NOT NULL,
+	session_id   TEXT NOT NULL,
+	kind         TEXT NOT NULL,
+	subject_id   TEXT NOT NULL,
+	sealed_key   BYTES NOT NULL,
+	created_at   INT64 NOT NULL,
+	last_seen_at INT64 NOT NULL,
+	expires_at   INT64 NOT NULL,
+	PRIMARY KEY (session_id)
+);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+`,
+}
+
+func (db *DB) ddl(s string) string {
+	r := strings.NewReplacer("BYTES", "BLOB", "INT64", "INTEGER")
+	if db.dialect == Postgres {
+		r = strings.NewReplacer("BYTES", "BYTEA", "INT64", "BIGINT")
+	}
+	return r.Replace(s)
+}
+
+// migrate applies the migrations that are not yet recorded, each in its own
+// transaction. On PostgreSQL an advisory lock keeps several nodes starting at
+// once from racing each other.
+func (db *DB) migrate(ctx context.Context) error {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer conn.Close()
+	if db.dialect == Postgres {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(727001)"); err != nil {
+			return fmt.Errorf("store: migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(727001)")
+	}
+	if _, err := conn.ExecContext(ctx, db.ddl(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		tenant_id  TEXT NOT NULL DEFAULT '',
+		version    INT64 PRIMARY KEY,
+		applied_at INT64 NOT NULL)`)); err != nil {
+		return fmt.Errorf("store: create schema_migrations: %w", err)
+	}
+	var current int
+	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("store: read schema version: %w", err)
+	}
+	for i := current; i < len(migrations); i++ {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: migration %d: %w", i+1, err)
+		}
+		for _, stmt := range splitStatements(db.ddl(migrations[i])) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("store: migration %d: %w", i+1, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", i+1, time.Now().UnixMilli()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: record migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: commit migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func splitStatements(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ";") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
