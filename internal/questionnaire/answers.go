@@ -302,7 +302,7 @@ func DecodeAnswers(raw json.RawMessage) (Answers, error) {
 	if _, err := dec.Token(); err != nil { // the closing '}'
 		return nil, fmt.Errorf("questionnaire: decode answers: %w", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("questionnaire: decode answers: trailing data after object")
 	}
 	return out, nil

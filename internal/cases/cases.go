@@ -1,0 +1,165 @@
+// Package cases is the case handler's side: the inbox of cases the handler
+// holds a key for, opening a case, downloading its files and writing to the
+// whistleblower. Access is cryptographic first: without a key wrapped to
+// the handler nothing opens, and every miss looks like "not found".
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"time"
+
+	"github.com/varsel/varsel/internal/accounts"
+	"github.com/varsel/varsel/internal/blob"
+	"github.com/varsel/varsel/internal/questionnaire"
+	"github.com/varsel/varsel/internal/report"
+	"github.com/varsel/varsel/internal/store"
+)
+
+// ErrNotFound covers a missing case and a case the handler may not open.
+var ErrNotFound = errors.New("case not found")
+
+// Config holds what the service needs.
+type Config struct {
+	DB          *store.DB
+	Blobs       blob.Store
+	MaxFileSize int64
+	Now         func() time.Time
+}
+
+// Service implements the handler's actions.
+type Service struct{ cfg Config }
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg}
+}
+
+// InboxPage is one page of a handler's inbox.
+type InboxPage struct {
+	Rows   []InboxRow
+	Total  int
+	Limit  int
+	Offset int
+}
+
+// InboxRow is a case in the inbox with its channel's display name.
+type InboxRow struct {
+	store.InboxRow
+	ChannelName questionnaire.Text
+}
+
+// Inbox lists one page of the cases the user holds a key for.
+func (s *Service) Inbox(ctx context.Context, st *accounts.Staff, sort string, asc bool, limit, offset int) (InboxPage, error) {
+	rows, total, err := s.cfg.DB.Inbox(ctx, store.InboxQuery{TenantID: st.TenantID, UserID: st.UserID,
+		Sort: sort, Asc: asc, Limit: limit, Offset: offset})
+	if err != nil {
+		return InboxPage{}, err
+	}
+	channels, err := s.cfg.DB.Channels(ctx, st.TenantID)
+	if err != nil {
+		return InboxPage{}, err
+	}
+	names := make(map[string]questionnaire.Text, len(channels))
+	for _, c := range channels {
+		var t questionnaire.Text
+		if json.Unmarshal([]byte(c.Name), &t) == nil {
+			names[c.ID] = t
+		}
+	}
+	page := InboxPage{Total: total, Limit: limit, Offset: offset}
+	for _, r := range rows {
+		page.Rows = append(page.Rows, InboxRow{InboxRow: r, ChannelName: names[r.ChannelID]})
+	}
+	return page, nil
+}
+
+// Case is an opened case.
+type Case struct {
+	Report store.Report
+	Keys   report.Keys
+}
+
+// open loads a case and unwraps its keys with the staff user's identity.
+func (s *Service) open(ctx context.Context, st *accounts.Staff, reportID string) (*Case, error) {
+	r, err := s.cfg.DB.Report(ctx, st.TenantID, reportID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.cfg.DB.ReportKey(ctx, st.TenantID, reportID, store.KeyReport, store.HolderUser, st.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	k, err := st.Identity.UnwrapKey(w.Wrapped)
+	if err != nil {
+		return nil, fmt.Errorf("cases: unwrap report key: %w", err)
+	}
+	c := &Case{Report: r, Keys: report.Keys{Report: k}}
+	iw, err := s.cfg.DB.ReportKey(ctx, st.TenantID, reportID, store.KeyIdentity, store.HolderUser, st.UserID)
+	switch {
+	case err == nil:
+		ik, err := st.Identity.UnwrapKey(iw.Wrapped)
+		if err != nil {
+			return nil, fmt.Errorf("cases: unwrap identity key: %w", err)
+		}
+		c.Keys.Identity = &ik
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	return c, nil
+}
+
+// Open decrypts a case for reading and marks it read for the user.
+func (s *Service) Open(ctx context.Context, st *accounts.Staff, reportID string) (report.View, error) {
+	c, err := s.open(ctx, st, reportID)
+	if err != nil {
+		return report.View{}, err
+	}
+	v, err := report.Load(ctx, s.cfg.DB, c.Report, c.Keys)
+	if err != nil {
+		return report.View{}, err
+	}
+	if err := s.cfg.DB.MarkRead(ctx, st.TenantID, reportID, st.UserID, s.cfg.Now()); err != nil {
+		return report.View{}, err
+	}
+	return v, nil
+}
+
+// Reply writes a message to the whistleblower.
+func (s *Service) Reply(ctx context.Context, st *accounts.Staff, reportID, text string) error {
+	c, err := s.open(ctx, st, reportID)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	if _, err := report.AddMessage(ctx, s.cfg.DB, c.Keys.Report, st.TenantID, reportID, store.AuthorStaff, st.UserID, text, now); err != nil {
+		return err
+	}
+	// The handler's own message is not news to them.
+	return s.cfg.DB.MarkRead(ctx, st.TenantID, reportID, st.UserID, now)
+}
+
+// OpenFile decrypts one attachment of a case as a stream.
+func (s *Service) OpenFile(ctx context.Context, st *accounts.Staff, reportID, fileID string) (*report.FileReader, error) {
+	c, err := s.open(ctx, st, reportID)
+	if err != nil {
+		return nil, err
+	}
+	f, err := report.OpenFile(ctx, s.cfg.DB, s.cfg.Blobs, c.Report, c.Keys.Report, fileID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	return f, err
+}
