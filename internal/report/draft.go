@@ -114,7 +114,8 @@ func (d *Draft) Commit(ctx context.Context, db *store.DB, s Submission) (int64, 
 				return err
 			}
 		}
-		for _, f := range d.Files {
+		for i, f := range d.Files {
+			f.Row.Seq = i
 			if err := tx.InsertFile(ctx, f.Row); err != nil {
 				return err
 			}

@@ -257,7 +257,8 @@ func AddMessage(ctx context.Context, db *store.DB, k keys.Key, tenant, reportID,
 // failure their blobs are removed.
 func AddFiles(ctx context.Context, db *store.DB, blobs blob.Store, tenant, reportID string, files []PendingFile, now time.Time) error {
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		for _, f := range files {
+		for i, f := range files {
+			f.Row.Seq = i
 			if err := tx.InsertFile(ctx, f.Row); err != nil {
 				return err
 			}

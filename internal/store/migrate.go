@@ -122,6 +122,7 @@ CREATE TABLE files (
 	author_type TEXT NOT NULL,
 	author_id   TEXT NOT NULL,
 	created_at  INT64 NOT NULL,
+	seq         INT64 NOT NULL DEFAULT 0,
 	PRIMARY KEY (tenant_id, file_id),
 	UNIQUE (blob_key)
 );

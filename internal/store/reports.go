@@ -59,6 +59,7 @@ type File struct {
 	AuthorType string
 	AuthorID   string
 	CreatedAt  time.Time
+	Seq        int // upload order within one request
 }
 
 // Message is one message between whistleblower and handlers; Body is sealed.
@@ -128,9 +129,9 @@ func (tx *Tx) InsertReportKey(ctx context.Context, k ReportKey) error {
 
 // InsertFile stores an attachment row; its blob must already be committed.
 func (tx *Tx) InsertFile(ctx context.Context, f File) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO files (tenant_id, file_id, report_id, blob_key, meta, author_type, author_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		f.TenantID, f.ID, f.ReportID, f.BlobKey, f.Meta, f.AuthorType, f.AuthorID, ms(f.CreatedAt))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO files (tenant_id, file_id, report_id, blob_key, meta, author_type, author_id, created_at, seq)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		f.TenantID, f.ID, f.ReportID, f.BlobKey, f.Meta, f.AuthorType, f.AuthorID, ms(f.CreatedAt), f.Seq)
 	if err != nil {
 		return fmt.Errorf("store: insert file: %w", err)
 	}
@@ -196,7 +197,7 @@ func (db *DB) ReportKey(ctx context.Context, tenantID, reportID, kind, holderTyp
 // Files lists a report's attachments in upload order.
 func (db *DB) Files(ctx context.Context, tenantID, reportID string) ([]File, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT tenant_id, file_id, report_id, blob_key, meta, author_type, author_id, created_at
-		FROM files WHERE tenant_id = $1 AND report_id = $2 ORDER BY created_at, file_id`, tenantID, reportID)
+		FROM files WHERE tenant_id = $1 AND report_id = $2 ORDER BY created_at, seq, file_id`, tenantID, reportID)
 	if err != nil {
 		return nil, fmt.Errorf("store: files: %w", err)
 	}
@@ -286,4 +287,13 @@ func (tx *Tx) DeleteReport(ctx context.Context, tenantID, reportID string) ([]st
 		return nil, fmt.Errorf("store: delete report sessions: %w", err)
 	}
 	return blobs, nil
+}
+
+// CountReports counts a tenant's reports.
+func (db *DB) CountReports(ctx context.Context, tenantID string) (int, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE tenant_id = $1`, tenantID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count reports: %w", err)
+	}
+	return n, nil
 }

@@ -1,0 +1,179 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/varsel/varsel/internal/accounts"
+	"github.com/varsel/varsel/internal/cases"
+	"github.com/varsel/varsel/internal/intake"
+	"github.com/varsel/varsel/internal/questionnaire"
+	"github.com/varsel/varsel/internal/report"
+	"github.com/varsel/varsel/internal/session"
+	"github.com/varsel/varsel/internal/store"
+)
+
+// contentSecurityPolicy allows nothing but this origin's stylesheets and
+// images, and no script at all: the site works without JavaScript, so
+// none is needed and injected markup cannot run any.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " +
+	"frame-ancestors 'none'; base-uri 'none'"
+
+// secureHeaders sets the security headers once, for every response.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=(), payment=(), usb=()")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// observe logs each request with the route pattern, status and duration
+// only: no address, user agent, referrer, query string or path values, so
+// the log cannot identify a visitor or name a case. It also turns a panic
+// into a 500 without logging request details.
+func (s *Server) observe(listener string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.d.Logger.Error("handler panic", "listener", listener, "route", r.Pattern)
+				if rec.status == 0 {
+					writeError(rec, http.StatusInternalServerError, "internal", "internal error")
+				}
+			}
+			s.d.Logger.Info("request", "listener", listener, "method", r.Method, "route", r.Pattern,
+				"status", rec.status, "ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// apiError is the JSON error body.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Fields  []fieldError `json:"fields,omitempty"`
+}
+
+type fieldError struct {
+	Question string `json:"question"`
+	Code     string `json:"code"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, apiError{Error: apiErrorBody{Code: code, Message: msg}})
+}
+
+// problem is an error classified for the client: status, stable code and
+// a message safe to show. Content never appears in it.
+type problem struct {
+	status int
+	code   string
+	msg    string
+	fields []fieldError
+}
+
+func (p *problem) Error() string { return p.msg }
+
+func badRequest(code, msg string) *problem {
+	return &problem{status: http.StatusBadRequest, code: code, msg: msg}
+}
+
+// classify maps domain errors to what clients see. Unknown errors are
+// internal; the caller logs them without content.
+func classify(err error) *problem {
+	var p *problem
+	var verr *questionnaire.ValidationError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &verr):
+		out := &problem{status: http.StatusUnprocessableEntity, code: "invalid_answers", msg: "some answers need attention"}
+		for _, f := range verr.Fields {
+			out.fields = append(out.fields, fieldError{Question: f.QuestionID, Code: f.Code})
+		}
+		return out
+	case errors.Is(err, report.ErrFileTooLarge), errors.As(err, &mbe):
+		return &problem{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: "the upload is larger than allowed"}
+	case errors.Is(err, intake.ErrUnknownChannel):
+		return &problem{status: http.StatusUnprocessableEntity, code: "unknown_channel", msg: "no such channel"}
+	case errors.Is(err, report.ErrEmptyMessage), errors.Is(err, report.ErrMessageTooLong), errors.Is(err, report.ErrInvalidText):
+		return &problem{status: http.StatusUnprocessableEntity, code: "invalid_message", msg: err.Error()}
+	case errors.Is(err, intake.ErrBadReceipt), errors.Is(err, accounts.ErrBadCredentials):
+		return &problem{status: http.StatusUnauthorized, code: "bad_credentials", msg: err.Error()}
+	case errors.Is(err, intake.ErrThrottled), errors.Is(err, accounts.ErrThrottled):
+		return &problem{status: http.StatusTooManyRequests, code: "throttled", msg: err.Error()}
+	case errors.Is(err, session.ErrNoSession):
+		return &problem{status: http.StatusUnauthorized, code: "no_session", msg: "not logged in or session expired"}
+	case errors.Is(err, cases.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		return &problem{status: http.StatusNotFound, code: "not_found", msg: "not found"}
+	}
+	return &problem{status: http.StatusInternalServerError, code: "internal", msg: "internal error"}
+}
+
+// fail answers an API request with the classified error.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := classify(err)
+	if p.status == http.StatusInternalServerError {
+		// The error text comes from our own wrapping and names operations, not content.
+		s.d.Logger.Error("request failed", "route", r.Pattern, "err", err.Error())
+	}
+	if p.status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "60")
+	}
+	writeJSON(w, p.status, apiError{Error: apiErrorBody{Code: p.code, Message: p.msg, Fields: p.fields}})
+}

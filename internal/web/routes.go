@@ -1,0 +1,53 @@
+package web
+
+import "net/http"
+
+func (s *Server) publicRouteTable() []route {
+	return []route{
+		// Whistleblower site: every step works without JavaScript.
+		{Method: http.MethodGet, Path: "/{$}", Handler: s.landingPage},
+		{Method: http.MethodGet, Path: "/privacy", Handler: s.privacyPage},
+		{Method: http.MethodGet, Path: "/report/{channel}", Handler: s.reportForm},
+		{Method: http.MethodPost, Path: "/report/{channel}", Handler: s.reportSubmit},
+		{Method: http.MethodPost, Path: "/login", Handler: s.wbLogin},
+		{Method: http.MethodGet, Path: "/status", Handler: s.wbStatusPage},
+		{Method: http.MethodPost, Path: "/status/messages", Handler: s.wbMessageSubmit},
+		{Method: http.MethodPost, Path: "/status/files", Handler: s.wbFilesSubmit},
+		{Method: http.MethodGet, Path: "/status/files/{file}", Handler: s.wbFileDownload},
+		{Method: http.MethodPost, Path: "/logout", Handler: s.wbLogout},
+		{Method: http.MethodGet, Path: "/static/{name}", Handler: s.static},
+
+		{Method: http.MethodGet, Path: "/api/v1/openapi.json", Handler: s.openAPI("public.json")},
+		{Method: http.MethodGet, Path: "/api/v1/channels", API: true, Handler: s.apiChannels},
+		{Method: http.MethodPost, Path: "/api/v1/reports", API: true, Handler: s.apiSubmitReport},
+		{Method: http.MethodPost, Path: "/api/v1/wb/session", API: true, Handler: s.apiWBLogin},
+		{Method: http.MethodDelete, Path: "/api/v1/wb/session", API: true, Handler: s.apiWBLogout},
+		{Method: http.MethodGet, Path: "/api/v1/wb/report", API: true, Handler: s.apiWBReport},
+		{Method: http.MethodPost, Path: "/api/v1/wb/messages", API: true, Handler: s.apiWBMessage},
+		{Method: http.MethodPost, Path: "/api/v1/wb/files", API: true, Handler: s.apiWBFiles},
+		{Method: http.MethodGet, Path: "/api/v1/wb/files/{file}", API: true, Handler: s.apiWBFile},
+	}
+}
+
+func (s *Server) staffRouteTable() []route {
+	return []route{
+		{Method: http.MethodGet, Path: "/setup", Handler: s.setupForm},
+		{Method: http.MethodPost, Path: "/setup", Handler: s.setupSubmit},
+		{Method: http.MethodGet, Path: "/login", Handler: s.staffLoginForm},
+		{Method: http.MethodPost, Path: "/login", Handler: s.staffLoginSubmit},
+		{Method: http.MethodPost, Path: "/logout", Handler: s.staffLogout},
+		{Method: http.MethodGet, Path: "/{$}", Handler: s.inboxPage},
+		{Method: http.MethodGet, Path: "/cases/{id}", Handler: s.casePage},
+		{Method: http.MethodPost, Path: "/cases/{id}/messages", Handler: s.caseMessageSubmit},
+		{Method: http.MethodGet, Path: "/cases/{id}/files/{file}", Handler: s.caseFileDownload},
+		{Method: http.MethodGet, Path: "/static/{name}", Handler: s.static},
+
+		{Method: http.MethodGet, Path: "/api/v1/openapi.json", Handler: s.openAPI("staff.json")},
+		{Method: http.MethodPost, Path: "/api/v1/staff/session", API: true, Handler: s.apiStaffLogin},
+		{Method: http.MethodDelete, Path: "/api/v1/staff/session", API: true, Handler: s.apiStaffLogout},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases", API: true, Handler: s.apiInbox},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}", API: true, Handler: s.apiCase},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/files/{file}", API: true, Handler: s.apiCaseFile},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/messages", API: true, Handler: s.apiCaseMessage},
+	}
+}
