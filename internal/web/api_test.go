@@ -342,7 +342,7 @@ func TestOpenAPIDocumentsMatchRoutes(t *testing.T) {
 		routes []route
 	}{"public": {e.public.URL, e.srv.publicRoutes}, "staff": {e.staff.URL, e.srv.staffRoutes}} {
 		var doc struct {
-			OpenAPI string                     `json:"openapi"`
+			OpenAPI string                    `json:"openapi"`
 			Paths   map[string]map[string]any `json:"paths"`
 		}
 		e.doJSON(tc.base, "GET", "/api/v1/openapi.json", "", nil, http.StatusOK, &doc)
