@@ -371,7 +371,6 @@ func TestOpenAPIDocumentsMatchRoutes(t *testing.T) {
 	}
 }
 
-
 func TestSessionsEndWhenIdle(t *testing.T) {
 	e := newAPIEnv(t, store.SQLite)
 	wb := e.wbLogin(e.submitOK(minimalAnswers("x")))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -595,22 +596,31 @@ func (s *Server) wbFileDownload(w http.ResponseWriter, r *http.Request) {
 // wbLogout ends the session. Its page is rendered directly, so no cookie
 // and no session remain once it shows.
 func (s *Server) wbLogout(w http.ResponseWriter, r *http.Request) {
+	s.logout(w, r, wbCookie, s.d.Intake.Logout, "/status", func(lang string) {
+		s.pages.message(w, r, http.StatusOK, lang, "report.logged_out", "/", "receipt.back", "report.logged_out.help")
+	})
+}
+
+// logout is the form logout of either site: it checks the form token,
+// deletes the session row and expires the cookie before showing done.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, cookie string, end func(context.Context, string) error,
+	back string, done func(lang string)) {
 	lang := pageLang(r, "")
 	if err := parseForm(w, r); err != nil {
-		s.errorPage(w, r, lang, err, "/")
+		s.errorPage(w, r, lang, err, back)
 		return
 	}
 	lang = pageLang(r, r.PostForm.Get("lang"))
-	if token := cookieToken(r, wbCookie); token != "" {
+	if token := cookieToken(r, cookie); token != "" {
 		if !validCSRF(token, r.PostForm.Get("csrf")) {
-			s.errorPage(w, r, lang, errCrossSite, "/status")
+			s.errorPage(w, r, lang, errCrossSite, back)
 			return
 		}
-		if err := s.d.Intake.Logout(r.Context(), token); err != nil && !errors.Is(err, session.ErrNoSession) {
-			s.errorPage(w, r, lang, err, "/status")
+		if err := end(r.Context(), token); err != nil && !errors.Is(err, session.ErrNoSession) {
+			s.errorPage(w, r, lang, err, back)
 			return
 		}
 	}
-	s.clearSessionCookie(w, wbCookie)
-	s.pages.message(w, r, http.StatusOK, lang, "report.logged_out", "/", "receipt.back", "report.logged_out.help")
+	s.clearSessionCookie(w, cookie)
+	done(lang)
 }

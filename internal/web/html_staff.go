@@ -193,24 +193,9 @@ func (s *Server) staffLoginSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) staffLogout(w http.ResponseWriter, r *http.Request) {
-	lang := pageLang(r, "")
-	if err := parseForm(w, r); err != nil {
-		s.errorPage(w, r, lang, err, "/")
-		return
-	}
-	lang = pageLang(r, r.PostForm.Get("lang"))
-	if token := cookieToken(r, staffCookie); token != "" {
-		if !validCSRF(token, r.PostForm.Get("csrf")) {
-			s.errorPage(w, r, lang, errCrossSite, "/")
-			return
-		}
-		if err := s.d.Accounts.Logout(r.Context(), token); err != nil && !errors.Is(err, session.ErrNoSession) {
-			s.errorPage(w, r, lang, err, "/")
-			return
-		}
-	}
-	s.clearSessionCookie(w, staffCookie)
-	s.pages.message(w, r, http.StatusOK, lang, "staff.logged_out", "/login", "staff.login.title", "report.logged_out.help")
+	s.logout(w, r, staffCookie, s.d.Accounts.Logout, "/", func(lang string) {
+		s.pages.message(w, r, http.StatusOK, lang, "staff.logged_out", "/login", "staff.login.title", "report.logged_out.help")
+	})
 }
 
 // staffSession authenticates the staff cookie. On failure it answers the

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,28 +27,10 @@ import (
 	"github.com/varsel/varsel/internal/totp"
 )
 
-// htmlClock is a settable clock; staff logins need a fresh TOTP step each time.
-type htmlClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *htmlClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *htmlClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type htmlEnv struct {
 	srv        *Server
 	db         *store.DB
-	clock      *htmlClock
+	clock      *testClock
 	email      string
 	password   string
 	totpSecret []byte
@@ -67,7 +48,7 @@ func htmlTestServer(t *testing.T, initOrg bool) *htmlEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &htmlClock{t: time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)}
+	clock := &testClock{t: time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)}
 	kdf := keys.NewKDF(2)
 	cat, err := i18n.Load()
 	if err != nil {
