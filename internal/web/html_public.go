@@ -160,7 +160,7 @@ func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, lang s
 	v.Title = ch.Name.In(lang)
 	d := reportFormData{ChannelName: ch.Name.In(lang), Description: ch.Description.In(lang),
 		Action:       withLang("/report/"+url.PathEscape(ch.ID), lang),
-		FilesHint:    c.T(lang, "form.files.hint", maxFiles, s.d.Intake.MaxFileSize()>>20),
+		FilesHint:    c.T(lang, "form.files.hint", maxFiles, formatSize(s.d.Intake.MaxFileSize())),
 		FilesDropped: filesDropped}
 	for _, q := range ch.Questionnaire.Questions {
 		name := questionnaire.FormPrefix + q.ID
