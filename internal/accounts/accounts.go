@@ -147,7 +147,7 @@ func (s *Service) Prepare(ctx context.Context, in NewUser) (store.User, Created,
 // InsertUser stores a prepared user and its channel memberships.
 func InsertUser(ctx context.Context, tx *store.Tx, u store.User, channels []string) error {
 	if err := tx.InsertUser(ctx, u); err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "23505") {
+		if errors.Is(err, store.ErrDuplicate) {
 			return ErrEmailTaken
 		}
 		return err
@@ -177,7 +177,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (Created, error) {
 	return created, nil
 }
 
-func newUserID() string { return "u" + strings.ToLower(strings.ReplaceAll(keys.NewSessionToken()[:20], "_", "0")) }
+func newUserID() string { return store.NewID() }
 
 func paramsString(p keys.Params) string {
 	return fmt.Sprintf("argon2id;t=%d;m=%d;p=%d", p.Time, p.MemoryKiB, p.Threads)
@@ -191,8 +191,10 @@ func parseParams(s string) (keys.Params, error) {
 	return p, nil
 }
 
-func adSecret(tenant, userID, by string) []byte { return keys.AD(tenant, "user", userID, "secret-key", by) }
-func adTOTP(tenant, userID, by string) []byte   { return keys.AD(tenant, "user", userID, "totp", by) }
+func adSecret(tenant, userID, by string) []byte {
+	return keys.AD(tenant, "user", userID, "secret-key", by)
+}
+func adTOTP(tenant, userID, by string) []byte { return keys.AD(tenant, "user", userID, "totp", by) }
 
 // Staff is a logged-in staff user with the unlocked private key.
 type Staff struct {

@@ -52,7 +52,7 @@ func Initialize(ctx context.Context, tx *store.Tx, tenant, name string, now time
 		return ErrInvalidName
 	}
 	if err := tx.InsertTenant(ctx, store.Tenant{ID: tenant, Name: name, ReceiptSalt: keys.NewSalt(), CreatedAt: now}); err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "23505") {
+		if errors.Is(err, store.ErrDuplicate) {
 			return ErrInitialized
 		}
 		return err

@@ -7,8 +7,6 @@ package report
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,13 +47,8 @@ var (
 	ErrNoAccess = errors.New("no access to this report")
 )
 
-// NewID returns a random 128-bit identifier in lower-case base32, which is
-// also a valid blob key.
-func NewID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-}
+// NewID returns a random identifier that is also a valid blob key.
+func NewID() string { return store.NewID() }
 
 // Keys are the unlocked keys of one report.
 type Keys struct {

@@ -6,7 +6,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,8 +17,10 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	"modernc.org/sqlite"               // registers "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the database engine behind a DB.
@@ -26,6 +30,10 @@ const (
 	SQLite   Dialect = "sqlite"
 	Postgres Dialect = "postgres"
 )
+
+// ErrDuplicate is returned when an insert collides with a unique key, such
+// as a second user with the same e-mail address or a second tenant row.
+var ErrDuplicate = errors.New("store: already exists")
 
 // ErrNotFound is returned when a row that was asked for does not exist (or
 // belongs to another tenant, which callers must not be able to tell apart).
@@ -187,6 +195,36 @@ func ignoreDone(err error) error {
 		return nil
 	}
 	return err
+}
+
+// isUniqueViolation recognises a unique-key violation on either engine by
+// its error code rather than its text.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		return liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// duplicate turns a unique-key violation into ErrDuplicate.
+func duplicate(err error) error {
+	if isUniqueViolation(err) {
+		return fmt.Errorf("%w: %w", ErrDuplicate, err)
+	}
+	return err
+}
+
+// NewID returns a random 128-bit row identifier in lower-case base32,
+// which is also a valid blob key.
+func NewID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
 
 func notFound(err error) error {

@@ -104,16 +104,12 @@ func (tx *Tx) InsertReport(ctx context.Context, r Report) error {
 		r.ReceiptLookup, r.FileRecipient, r.FileIdentity, r.Answers, r.IdentityAnswers, ms(r.ReceivedAt), ms(r.LastActivityAt))
 	if err != nil {
 		if isUniqueViolation(err) && strings.Contains(err.Error(), "receipt_lookup") {
+			// The message names the constraint's columns on both engines.
 			return ErrDuplicateReceipt
 		}
 		return fmt.Errorf("store: insert report: %w", err)
 	}
 	return nil
-}
-
-func isUniqueViolation(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }
 
 // InsertReportKey stores one wrapped key.

@@ -218,3 +218,20 @@ func TestSessionsExpire(t *testing.T) {
 		}
 	})
 }
+
+func TestDuplicateUserEmailIsErrDuplicate(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		u := store.User{TenantID: "default", ID: store.NewID(), Email: "a@example.org", Role: "handler", PwSalt: []byte{1},
+			PwParams: "x", PwVerifier: []byte{1}, PublicKey: "age1", SecretByPw: []byte{1}, SecretByRec: []byte{1},
+			TOTPByPw: []byte{1}, TOTPByRec: []byte{1}, CreatedAt: t0}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.InsertUser(ctx, u) }); err != nil {
+			t.Fatal(err)
+		}
+		u.ID = store.NewID()
+		err := db.InTx(ctx, func(tx *store.Tx) error { return tx.InsertUser(ctx, u) })
+		if !errors.Is(err, store.ErrDuplicate) {
+			t.Fatalf("err = %v, want ErrDuplicate", err)
+		}
+	})
+}

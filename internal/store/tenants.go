@@ -44,7 +44,7 @@ func (tx *Tx) InsertTenant(ctx context.Context, t Tenant) error {
 		`INSERT INTO tenants (tenant_id, name, receipt_salt, created_at) VALUES ($1, $2, $3, $4)`,
 		t.ID, t.Name, t.ReceiptSalt, ms(t.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("store: insert tenant: %w", err)
+		return fmt.Errorf("store: insert tenant: %w", duplicate(err))
 	}
 	return nil
 }

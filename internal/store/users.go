@@ -47,7 +47,7 @@ func (tx *Tx) InsertUser(ctx context.Context, u User) error {
 		u.TenantID, u.ID, u.Email, u.Role, u.PwSalt, u.PwParams, u.PwVerifier, u.PublicKey,
 		u.SecretByPw, u.SecretByRec, u.TOTPByPw, u.TOTPByRec, u.TOTPLastStep, ms(u.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("store: insert user: %w", err)
+		return fmt.Errorf("store: insert user: %w", duplicate(err))
 	}
 	return nil
 }
