@@ -20,6 +20,10 @@ import (
 // EnvPostgres names the variable that holds the PostgreSQL test DSN.
 const EnvPostgres = "VARSEL_TEST_POSTGRES"
 
+// EnvRequirePostgres, set to 1 (as CI does), turns a missing PostgreSQL
+// into a failure instead of a skip.
+const EnvRequirePostgres = "VARSEL_REQUIRE_POSTGRES"
+
 // ForEach runs fn once per available engine as subtests "sqlite" and
 // "postgres"; the PostgreSQL one is skipped, saying why, when no DSN is set.
 func ForEach(t *testing.T, fn func(t *testing.T, db *store.DB)) {
@@ -52,6 +56,9 @@ func DSN(t testing.TB, d store.Dialect) (dsn, dataDir string) {
 		return "", dataDir
 	}
 	base := os.Getenv(EnvPostgres)
+	if base == "" && os.Getenv(EnvRequirePostgres) == "1" {
+		t.Fatalf("%s=1 but %s is not set", EnvRequirePostgres, EnvPostgres)
+	}
 	if base == "" {
 		t.Skipf("PostgreSQL tests need %s (e.g. postgres://postgres@127.0.0.1:5432/test)", EnvPostgres)
 	}
