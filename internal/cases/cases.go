@@ -43,10 +43,11 @@ func New(cfg Config) *Service {
 
 // InboxPage is one page of a handler's inbox.
 type InboxPage struct {
-	Rows   []InboxRow
-	Total  int
-	Limit  int
-	Offset int
+	Rows              []InboxRow
+	Total             int
+	TotalIsLowerBound bool // there are more than Total cases
+	Limit             int
+	Offset            int
 }
 
 // InboxRow is a case in the inbox with its channel's display name.
@@ -57,7 +58,7 @@ type InboxRow struct {
 
 // Inbox lists one page of the cases the user holds a key for.
 func (s *Service) Inbox(ctx context.Context, st *accounts.Staff, sort string, asc bool, limit, offset int) (InboxPage, error) {
-	rows, total, err := s.cfg.DB.Inbox(ctx, store.InboxQuery{TenantID: st.TenantID, UserID: st.UserID,
+	found, err := s.cfg.DB.Inbox(ctx, store.InboxQuery{TenantID: st.TenantID, UserID: st.UserID,
 		Sort: sort, Asc: asc, Limit: limit, Offset: offset})
 	if err != nil {
 		return InboxPage{}, err
@@ -73,8 +74,8 @@ func (s *Service) Inbox(ctx context.Context, st *accounts.Staff, sort string, as
 			names[c.ID] = t
 		}
 	}
-	page := InboxPage{Total: total, Limit: limit, Offset: offset}
-	for _, r := range rows {
+	page := InboxPage{Total: found.Total, TotalIsLowerBound: found.TotalIsLowerBound, Limit: limit, Offset: offset}
+	for _, r := range found.Rows {
 		page.Rows = append(page.Rows, InboxRow{InboxRow: r, ChannelName: names[r.ChannelID]})
 	}
 	return page, nil

@@ -44,7 +44,7 @@ func BenchmarkInbox(b *testing.B) {
 					start := time.Now()
 					seedInbox(b, db, n)
 					if raw != nil {
-						if _, err := raw.Exec("ANALYZE"); err != nil {
+						if _, err := raw.Exec("VACUUM ANALYZE"); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -74,12 +74,13 @@ func benchInboxQueries(b *testing.B, db *store.DB, n int) {
 		q.TenantID, q.UserID, q.Limit = "default", benchHandler, 50
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				rows, total, err := db.Inbox(ctx, q)
+				page, err := db.Inbox(ctx, q)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if total != n || len(rows) != 50 {
-					b.Fatalf("got %d rows of %d, want 50 of %d", len(rows), total, n)
+				wantTotal := min(n, q.Offset+q.Limit+store.InboxCountWindow)
+				if page.Total != wantTotal || len(page.Rows) != 50 {
+					b.Fatalf("got %d rows of %d, want 50 of %d", len(page.Rows), page.Total, wantTotal)
 				}
 			}
 		})
@@ -146,8 +147,9 @@ func seedInbox(b *testing.B, db *store.DB, n int) {
 }
 
 // openInboxDB opens an empty database; on PostgreSQL it also returns a
-// plain connection for ANALYZE, since a real installation's autovacuum
-// would have gathered statistics that a freshly filled table lacks.
+// plain connection for VACUUM ANALYZE, since a real installation's autovacuum
+// would have gathered statistics and set the visibility map (which
+// index-only scans need) that a freshly filled table lacks.
 func openInboxDB(b *testing.B, d store.Dialect) (*store.DB, *sql.DB) {
 	b.Helper()
 	dsn, dir := storetest.DSN(b, d)

@@ -105,7 +105,8 @@ func TestInboxShowsOnlyCasesTheUserHoldsAKeyFor(t *testing.T) {
 		insertReport(t, db, "mine-old", t0, "alice")
 		insertReport(t, db, "theirs", t0.Add(time.Hour), "bob")
 		insertReport(t, db, "mine-new", t0.Add(2*time.Hour), "alice", "bob")
-		rows, total, err := db.Inbox(context.Background(), store.InboxQuery{TenantID: "default", UserID: "alice"})
+		page, err := db.Inbox(context.Background(), store.InboxQuery{TenantID: "default", UserID: "alice"})
+		rows, total := page.Rows, page.Total
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,8 +116,8 @@ func TestInboxShowsOnlyCasesTheUserHoldsAKeyFor(t *testing.T) {
 		if !rows[0].Unread() {
 			t.Error("a never-opened case must be unread")
 		}
-		other, _, err := db.Inbox(context.Background(), store.InboxQuery{TenantID: "other", UserID: "alice"})
-		if err != nil || len(other) != 0 {
+		other, err := db.Inbox(context.Background(), store.InboxQuery{TenantID: "other", UserID: "alice"})
+		if err != nil || len(other.Rows) != 0 {
 			t.Fatalf("another tenant's inbox = %v, %v", other, err)
 		}
 	})
@@ -129,16 +130,17 @@ func TestInboxSortsAndPages(t *testing.T) {
 			insertReport(t, db, fmt.Sprintf("r%d", i), t0.Add(time.Duration(i)*time.Hour), "alice")
 		}
 		ctx := context.Background()
-		page, total, err := db.Inbox(ctx, store.InboxQuery{TenantID: "default", UserID: "alice", Sort: "number", Asc: true, Limit: 2, Offset: 2})
+		got, err := db.Inbox(ctx, store.InboxQuery{TenantID: "default", UserID: "alice", Sort: "number", Asc: true, Limit: 2, Offset: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if total != 5 || len(page) != 2 || page[0].CaseNumber != 3 || page[1].CaseNumber != 4 {
-			t.Fatalf("page = %+v", page)
+		page := got.Rows
+		if got.Total != 5 || got.TotalIsLowerBound || len(page) != 2 || page[0].CaseNumber != 3 || page[1].CaseNumber != 4 {
+			t.Fatalf("page = %+v", got)
 		}
 		// Unknown sort keys fall back to newest first instead of reaching SQL.
-		page, _, err = db.Inbox(ctx, store.InboxQuery{TenantID: "default", UserID: "alice", Sort: "1; DROP TABLE reports", Limit: 1})
-		if err != nil || page[0].ReportID != "r4" {
+		got, err = db.Inbox(ctx, store.InboxQuery{TenantID: "default", UserID: "alice", Sort: "1; DROP TABLE reports", Limit: 1})
+		if err != nil || got.Rows[0].ReportID != "r4" {
 			t.Fatalf("fallback page = %+v, %v", page, err)
 		}
 	})
@@ -152,15 +154,15 @@ func TestMarkReadClearsUnreadUntilNewActivity(t *testing.T) {
 		if err := db.MarkRead(ctx, "default", "r", "alice", t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		rows, _, _ := db.Inbox(ctx, store.InboxQuery{TenantID: "default", UserID: "alice"})
-		if rows[0].Unread() {
+		page, _ := db.Inbox(ctx, store.InboxQuery{TenantID: "default", UserID: "alice"})
+		if page.Rows[0].Unread() {
 			t.Fatal("read case shown unread")
 		}
 		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.TouchReport(ctx, "default", "r", t0.Add(time.Hour)) }); err != nil {
 			t.Fatal(err)
 		}
-		rows, _, _ = db.Inbox(ctx, store.InboxQuery{TenantID: "default", UserID: "alice"})
-		if !rows[0].Unread() {
+		page, _ = db.Inbox(ctx, store.InboxQuery{TenantID: "default", UserID: "alice"})
+		if !page.Rows[0].Unread() {
 			t.Fatal("new activity must mark the case unread")
 		}
 	})

@@ -84,7 +84,8 @@ func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, inboxRowJSON{ID: c.ReportID, CaseNumber: c.CaseNumber, Channel: c.ChannelID, Status: c.Status,
 			ReceivedAt: c.ReceivedAt, LastActivityAt: c.LastActivityAt, Unread: c.Unread()})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cases": rows, "total": page.Total, "limit": limit, "offset": offset})
+	writeJSON(w, http.StatusOK, map[string]any{"cases": rows, "total": page.Total,
+		"total_is_lower_bound": page.TotalIsLowerBound, "limit": limit, "offset": offset})
 }
 
 func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) {

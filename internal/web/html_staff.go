@@ -330,12 +330,16 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
 			ReceivedISO: v.ISO(row.ReceivedAt), ActivityISO: v.ISO(row.LastActivityAt)})
 	}
 	if len(page.Rows) > 0 {
-		d.Range = c.T(lang, "staff.range", offset+1, offset+len(page.Rows), page.Total)
+		key := "staff.range"
+		if page.TotalIsLowerBound {
+			key = "staff.range_more"
+		}
+		d.Range = c.T(lang, key, offset+1, offset+len(page.Rows), page.Total)
 	}
 	if offset > 0 {
 		d.Prev = inboxURL(sort, asc, limit, max(offset-limit, 0), lang)
 	}
-	if offset+len(page.Rows) < page.Total {
+	if offset+len(page.Rows) < page.Total || page.TotalIsLowerBound {
 		d.Next = inboxURL(sort, asc, limit, offset+limit, lang)
 	}
 	v.Data = d
