@@ -161,6 +161,75 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_expiry ON sessions (expires_at);
 `,
+	// 2: case workflow, journal, audit log, job leases, reminders.
+	`
+ALTER TABLE tenants ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+
+ALTER TABLE channels ADD COLUMN ack_days INT64 NOT NULL DEFAULT 7;
+ALTER TABLE channels ADD COLUMN feedback_months INT64 NOT NULL DEFAULT 3;
+
+ALTER TABLE reports ADD COLUMN ack_due_at INT64;
+ALTER TABLE reports ADD COLUMN acknowledged_at INT64;
+ALTER TABLE reports ADD COLUMN feedback_due_at INT64;
+ALTER TABLE reports ADD COLUMN feedback_given_at INT64;
+ALTER TABLE reports ADD COLUMN closed_at INT64;
+ALTER TABLE reports ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+CREATE INDEX reports_ack_due ON reports (tenant_id, ack_due_at);
+CREATE INDEX reports_feedback_due ON reports (tenant_id, feedback_due_at);
+
+CREATE TABLE journal (
+	tenant_id   TEXT NOT NULL,
+	report_id   TEXT NOT NULL,
+	entry_id    TEXT NOT NULL,
+	seq         INT64 NOT NULL,
+	kind        TEXT NOT NULL,
+	author_type TEXT NOT NULL,
+	author_id   TEXT NOT NULL,
+	supersedes  TEXT NOT NULL DEFAULT '',
+	body        BYTES NOT NULL,
+	created_at  INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, entry_id),
+	UNIQUE (tenant_id, report_id, seq)
+);
+
+CREATE TABLE audit_heads (
+	tenant_id TEXT PRIMARY KEY,
+	seq       INT64 NOT NULL,
+	hash      BYTES NOT NULL
+);
+
+CREATE TABLE audit_log (
+	tenant_id   TEXT NOT NULL,
+	seq         INT64 NOT NULL,
+	at          INT64 NOT NULL,
+	actor_type  TEXT NOT NULL,
+	actor_id    TEXT NOT NULL,
+	action      TEXT NOT NULL,
+	object_type TEXT NOT NULL,
+	object_id   TEXT NOT NULL,
+	detail      TEXT NOT NULL DEFAULT '',
+	prev_hash   BYTES NOT NULL,
+	hash        BYTES NOT NULL,
+	PRIMARY KEY (tenant_id, seq)
+);
+
+CREATE TABLE job_leases (
+	tenant_id  TEXT NOT NULL,
+	job        TEXT NOT NULL,
+	holder     TEXT NOT NULL,
+	expires_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, job)
+);
+
+CREATE TABLE reminders_sent (
+	tenant_id TEXT NOT NULL,
+	report_id TEXT NOT NULL,
+	kind      TEXT NOT NULL,
+	user_id   TEXT NOT NULL,
+	sent_at   INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, report_id, kind, user_id)
+);
+`,
 }
 
 func (db *DB) ddl(s string) string {
