@@ -54,6 +54,7 @@ func NewID() string { return store.NewID() }
 type Keys struct {
 	Report   keys.Key
 	Identity *keys.Key // nil when the holder may not read the identity answers
+	Case     *keys.Key // staff only: seals the journal; the receipt never opens it
 }
 
 func adAnswers(tenant, reportID string) []byte {
@@ -67,6 +68,9 @@ func adFileIdentity(tenant, reportID string) []byte {
 }
 func adMessage(tenant, reportID, messageID string) []byte {
 	return keys.AD(tenant, "report", reportID, "message", messageID)
+}
+func adJournal(tenant, reportID, entryID string) []byte {
+	return keys.AD(tenant, "report", reportID, "journal", entryID)
 }
 func adFileMeta(tenant, reportID, fileID string) []byte {
 	return keys.AD(tenant, "report", reportID, "file", fileID, "meta")
@@ -131,7 +135,7 @@ func CleanFileName(name string) string {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+		if unsafeInFileName(r) {
 			return -1
 		}
 		return r
@@ -144,6 +148,19 @@ func CleanFileName(name string) string {
 		name = string([]rune(name)[:200])
 	}
 	return name
+}
+
+// unsafeInFileName reports characters that must not reach a file name
+// shown to a handler: control characters (C0 and C1), and the bidirectional
+// controls that can make "invoice\u202Efdp.exe" display as "invoiceexe.pdf".
+func unsafeInFileName(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r <= 0x9f, r == utf8.RuneError:
+		return true
+	case r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }
 
 // countingWriter stops a stream once it passes the limit.

@@ -53,6 +53,9 @@ func streamMultipart(r *http.Request, fileFields map[string]bool, sink fileSink)
 			return nil, badRequest("malformed_multipart", "too many parts")
 		}
 		name := part.FormName()
+		if !utf8.ValidString(name) {
+			return nil, badRequest("invalid_utf8", "form field names must be UTF-8")
+		}
 		if fileFields[name] {
 			filename := part.FileName()
 			// A file input left empty still sends a part with no name and no body.
