@@ -14,6 +14,7 @@ import (
 
 	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/blob"
+	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/questionnaire"
 	"github.com/varsel/varsel/internal/report"
 	"github.com/varsel/varsel/internal/store"
@@ -108,18 +109,29 @@ func (s *Service) open(ctx context.Context, st *accounts.Staff, reportID string)
 		return nil, fmt.Errorf("cases: unwrap report key: %w", err)
 	}
 	c := &Case{Report: r, Keys: report.Keys{Report: k}}
-	iw, err := s.cfg.DB.ReportKey(ctx, st.TenantID, reportID, store.KeyIdentity, store.HolderUser, st.UserID)
-	switch {
-	case err == nil:
-		ik, err := st.Identity.UnwrapKey(iw.Wrapped)
-		if err != nil {
-			return nil, fmt.Errorf("cases: unwrap identity key: %w", err)
-		}
-		c.Keys.Identity = &ik
-	case !errors.Is(err, store.ErrNotFound):
+	if c.Keys.Identity, err = s.optionalKey(ctx, st, reportID, store.KeyIdentity); err != nil {
+		return nil, err
+	}
+	if c.Keys.Case, err = s.optionalKey(ctx, st, reportID, store.KeyCase); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// optionalKey unwraps a key the user may or may not hold; nil if not.
+func (s *Service) optionalKey(ctx context.Context, st *accounts.Staff, reportID, kind string) (*keys.Key, error) {
+	w, err := s.cfg.DB.ReportKey(ctx, st.TenantID, reportID, kind, store.HolderUser, st.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	k, err := st.Identity.UnwrapKey(w.Wrapped)
+	if err != nil {
+		return nil, fmt.Errorf("cases: unwrap %s key: %w", kind, err)
+	}
+	return &k, nil
 }
 
 // Open decrypts a case for reading and marks it read for the user.

@@ -26,6 +26,13 @@ const DefaultTenant = "default"
 // DefaultChannel is the id of the channel created at setup.
 const DefaultChannel = "general"
 
+// Directive 2019/1937 art. 9(1)(b) and (f): acknowledge within 7 days,
+// give feedback within 3 months of the acknowledgement.
+const (
+	DefaultAckDays        = 7
+	DefaultFeedbackMonths = 3
+)
+
 var (
 	// ErrInitialized means setup already ran.
 	ErrInitialized = errors.New("the organisation is already set up")
@@ -72,7 +79,8 @@ func Initialize(ctx context.Context, tx *store.Tx, tenant, name string, now time
 		"nb": "Om kritikkverdige forhold i eller rundt " + name + ": lovbrudd, fare for liv, helse, sikkerhet eller miljø, økonomisk misligheter, korrupsjon, trakassering.",
 	})
 	return tx.InsertChannel(ctx, store.Channel{TenantID: tenant, ID: DefaultChannel, Name: string(chName), Description: string(chDesc),
-		QuestionnaireID: q.ID, QuestionnaireVersion: q.Version, CreatedAt: now})
+		QuestionnaireID: q.ID, QuestionnaireVersion: q.Version, CreatedAt: now,
+		AckDays: DefaultAckDays, FeedbackMonths: DefaultFeedbackMonths})
 }
 
 // Init runs Initialize in its own transaction (for `varsel init`).

@@ -30,8 +30,8 @@ func NewDraft(tenant string) (*Draft, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: file identity: %w", err)
 	}
-	idKey := keys.NewKey()
-	return &Draft{Tenant: tenant, ID: NewID(), Keys: Keys{Report: keys.NewKey(), Identity: &idKey}, fileIdentity: id}, nil
+	idKey, caseKey := keys.NewKey(), keys.NewKey()
+	return &Draft{Tenant: tenant, ID: NewID(), Keys: Keys{Report: keys.NewKey(), Identity: &idKey, Case: &caseKey}, fileIdentity: id}, nil
 }
 
 // AddFile encrypts one upload into the blob store.
@@ -59,6 +59,8 @@ type Submission struct {
 	Recipients []store.Recipient
 	Receipt    keys.ReceiptKeys
 	Now        time.Time
+	// Statutory deadlines computed by the caller from the channel's policy.
+	AckDue, FeedbackDue time.Time
 }
 
 // Commit seals the answers, wraps the keys to every recipient and to the
@@ -82,7 +84,7 @@ func (d *Draft) Commit(ctx context.Context, db *store.DB, s Submission) (int64, 
 			Wrapped: keys.Seal(s.Receipt.Key, d.Keys.Identity[:], ADReceiptWrap(d.Tenant, d.ID, store.KeyIdentity))},
 	}
 	for _, r := range s.Recipients {
-		for kind, k := range map[string]keys.Key{store.KeyReport: d.Keys.Report, store.KeyIdentity: *d.Keys.Identity} {
+		for kind, k := range map[string]keys.Key{store.KeyReport: d.Keys.Report, store.KeyIdentity: *d.Keys.Identity, store.KeyCase: *d.Keys.Case} {
 			w, err := keys.WrapKey(r.PublicKey, k)
 			if err != nil {
 				return 0, fmt.Errorf("report: wrap key for a handler: %w", err)
@@ -105,6 +107,7 @@ func (d *Draft) Commit(ctx context.Context, db *store.DB, s Submission) (int64, 
 			FileIdentity:  keys.Seal(d.Keys.Report, d.fileIdentity.Bytes(), adFileIdentity(d.Tenant, d.ID)),
 			Answers:       answers, IdentityAnswers: identity,
 			ReceivedAt: s.Now, LastActivityAt: s.Now,
+			AckDueAt: s.AckDue, FeedbackDueAt: s.FeedbackDue,
 		}); err != nil {
 			return err
 		}

@@ -69,7 +69,9 @@ func adFileIdentity(tenant, reportID string) []byte {
 func adMessage(tenant, reportID, messageID string) []byte {
 	return keys.AD(tenant, "report", reportID, "message", messageID)
 }
-func adJournal(tenant, reportID, entryID string) []byte {
+
+// ADJournal binds a sealed journal entry to its case and entry id.
+func ADJournal(tenant, reportID, entryID string) []byte {
 	return keys.AD(tenant, "report", reportID, "journal", entryID)
 }
 func adFileMeta(tenant, reportID, fileID string) []byte {

@@ -21,7 +21,14 @@ type View struct {
 	Status         string
 	ReceivedAt     time.Time
 	LastActivityAt time.Time
-	Questionnaire  questionnaire.Questionnaire
+	// Deadlines and milestones (zero when unset).
+	AckDueAt        time.Time
+	AcknowledgedAt  time.Time
+	FeedbackDueAt   time.Time
+	FeedbackGivenAt time.Time
+	ClosedAt        time.Time
+	Outcome         string
+	Questionnaire   questionnaire.Questionnaire
 	Answers        questionnaire.Answers
 	// HasIdentity tells whether identity answers exist; Identity holds them
 	// only when the viewer's keys include the identity key.
@@ -66,7 +73,9 @@ func LoadQuestionnaire(ctx context.Context, db *store.DB, tenant, id string, ver
 // Load opens everything in a report that k can open.
 func Load(ctx context.Context, db *store.DB, r store.Report, k Keys) (View, error) {
 	v := View{ID: r.ID, CaseNumber: r.CaseNumber, ChannelID: r.ChannelID, Status: r.Status,
-		ReceivedAt: r.ReceivedAt, LastActivityAt: r.LastActivityAt, HasIdentity: len(r.IdentityAnswers) > 0}
+		ReceivedAt: r.ReceivedAt, LastActivityAt: r.LastActivityAt, HasIdentity: len(r.IdentityAnswers) > 0,
+		AckDueAt: r.AckDueAt, AcknowledgedAt: r.AcknowledgedAt, FeedbackDueAt: r.FeedbackDueAt,
+		FeedbackGivenAt: r.FeedbackGivenAt, ClosedAt: r.ClosedAt, Outcome: r.Outcome}
 	q, err := LoadQuestionnaire(ctx, db, r.TenantID, r.QuestionnaireID, r.QuestionnaireVersion)
 	if err != nil {
 		return View{}, err

@@ -18,6 +18,10 @@ type Channel struct {
 	QuestionnaireVersion int
 	Position             int
 	CreatedAt            time.Time
+	// Statutory deadlines for this channel: acknowledgement after AckDays
+	// days, feedback FeedbackMonths months after acknowledgement.
+	AckDays        int
+	FeedbackMonths int
 }
 
 // Recipient is a staff user a new report's key is wrapped to.
@@ -50,20 +54,24 @@ func (db *DB) Questionnaire(ctx context.Context, tenantID, id string, version in
 // InsertChannel creates a channel.
 func (tx *Tx) InsertChannel(ctx context.Context, c Channel) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO channels (tenant_id, channel_id, name, description,
-		questionnaire_id, questionnaire_version, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		c.TenantID, c.ID, c.Name, c.Description, c.QuestionnaireID, c.QuestionnaireVersion, c.Position, ms(c.CreatedAt))
+		questionnaire_id, questionnaire_version, position, created_at, ack_days, feedback_months)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		c.TenantID, c.ID, c.Name, c.Description, c.QuestionnaireID, c.QuestionnaireVersion, c.Position, ms(c.CreatedAt),
+		c.AckDays, c.FeedbackMonths)
 	if err != nil {
 		return fmt.Errorf("store: insert channel: %w", err)
 	}
 	return nil
 }
 
-const channelColumns = `tenant_id, channel_id, name, description, questionnaire_id, questionnaire_version, position, created_at`
+const channelColumns = `tenant_id, channel_id, name, description, questionnaire_id, questionnaire_version, position, created_at,
+	ack_days, feedback_months`
 
 func scanChannel(row interface{ Scan(...any) error }) (Channel, error) {
 	var c Channel
 	var created int64
-	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &c.Description, &c.QuestionnaireID, &c.QuestionnaireVersion, &c.Position, &created)
+	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &c.Description, &c.QuestionnaireID, &c.QuestionnaireVersion, &c.Position, &created,
+		&c.AckDays, &c.FeedbackMonths)
 	c.CreatedAt = fromMS(created)
 	return c, err
 }

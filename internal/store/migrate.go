@@ -174,6 +174,7 @@ ALTER TABLE reports ADD COLUMN feedback_due_at INT64;
 ALTER TABLE reports ADD COLUMN feedback_given_at INT64;
 ALTER TABLE reports ADD COLUMN closed_at INT64;
 ALTER TABLE reports ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE reports ADD COLUMN journal_seq INT64 NOT NULL DEFAULT 0;
 CREATE INDEX reports_ack_due ON reports (tenant_id, ack_due_at);
 CREATE INDEX reports_feedback_due ON reports (tenant_id, feedback_due_at);
 

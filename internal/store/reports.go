@@ -25,12 +25,22 @@ type Report struct {
 	IdentityAnswers      []byte // sealed under the identity key; nil when none given
 	ReceivedAt           time.Time
 	LastActivityAt       time.Time
+	// Deadlines and milestones of the case; zero when not set.
+	AckDueAt        time.Time
+	AcknowledgedAt  time.Time
+	FeedbackDueAt   time.Time
+	FeedbackGivenAt time.Time
+	ClosedAt        time.Time
+	Outcome         string // a closing reason id, in clear for statistics
 }
 
 // Key-wrap vocabulary: which key, held by what kind of holder.
 const (
 	KeyReport   = "report"
 	KeyIdentity = "identity"
+	// KeyCase seals what only staff may read (the journal); the receipt
+	// never receives it.
+	KeyCase = "case"
 
 	HolderUser    = "user"
 	HolderReceipt = "receipt"
@@ -80,15 +90,20 @@ const (
 )
 
 const reportColumns = `tenant_id, report_id, case_number, channel_id, questionnaire_id, questionnaire_version, status,
-	receipt_lookup, file_recipient, file_identity, answers, identity_answers, received_at, last_activity_at`
+	receipt_lookup, file_recipient, file_identity, answers, identity_answers, received_at, last_activity_at,
+	ack_due_at, acknowledged_at, feedback_due_at, feedback_given_at, closed_at, outcome`
 
 func scanReport(row interface{ Scan(...any) error }) (Report, error) {
 	var r Report
 	var received, activity int64
+	var ackDue, acked, feedbackDue, feedbackGiven, closed *int64
 	err := row.Scan(&r.TenantID, &r.ID, &r.CaseNumber, &r.ChannelID, &r.QuestionnaireID, &r.QuestionnaireVersion, &r.Status,
-		&r.ReceiptLookup, &r.FileRecipient, &r.FileIdentity, &r.Answers, &r.IdentityAnswers, &received, &activity)
+		&r.ReceiptLookup, &r.FileRecipient, &r.FileIdentity, &r.Answers, &r.IdentityAnswers, &received, &activity,
+		&ackDue, &acked, &feedbackDue, &feedbackGiven, &closed, &r.Outcome)
 	r.ReceivedAt = fromMS(received)
 	r.LastActivityAt = fromMS(activity)
+	r.AckDueAt, r.AcknowledgedAt, r.FeedbackDueAt = optMS(ackDue), optMS(acked), optMS(feedbackDue)
+	r.FeedbackGivenAt, r.ClosedAt = optMS(feedbackGiven), optMS(closed)
 	return r, err
 }
 
@@ -99,9 +114,10 @@ var ErrDuplicateReceipt = errors.New("store: receipt lookup already in use")
 // InsertReport stores a report row.
 func (tx *Tx) InsertReport(ctx context.Context, r Report) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		r.TenantID, r.ID, r.CaseNumber, r.ChannelID, r.QuestionnaireID, r.QuestionnaireVersion, r.Status,
-		r.ReceiptLookup, r.FileRecipient, r.FileIdentity, r.Answers, r.IdentityAnswers, ms(r.ReceivedAt), ms(r.LastActivityAt))
+		r.ReceiptLookup, r.FileRecipient, r.FileIdentity, r.Answers, r.IdentityAnswers, ms(r.ReceivedAt), ms(r.LastActivityAt),
+		nullMS(r.AckDueAt), nullMS(r.AcknowledgedAt), nullMS(r.FeedbackDueAt), nullMS(r.FeedbackGivenAt), nullMS(r.ClosedAt), r.Outcome)
 	if err != nil {
 		if isUniqueViolation(err) && strings.Contains(err.Error(), "receipt_lookup") {
 			// The message names the constraint's columns on both engines.
@@ -274,7 +290,7 @@ func (tx *Tx) DeleteReport(ctx context.Context, tenantID, reportID string) ([]st
 		blobs = append(blobs, k)
 	}
 	rows.Close()
-	for _, table := range []string{"report_keys", "messages", "files", "case_reads", "reports"} {
+	for _, table := range []string{"report_keys", "journal", "messages", "files", "case_reads", "reminders_sent", "reports"} {
 		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND report_id = $2`, tenantID, reportID); err != nil {
 			return nil, fmt.Errorf("store: delete report from %s: %w", table, err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -13,10 +14,21 @@ type Tenant struct {
 	Name        string
 	ReceiptSalt []byte
 	CreatedAt   time.Time
+	// TimeZone (IANA name) in which deadlines are counted.
+	TimeZone string
 }
 
 func ms(t time.Time) int64     { return t.UnixMilli() }
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// nullMS stores a zero time as NULL.
+func nullMS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return ms(t)
+}
+
 func optMS(v *int64) (t time.Time) {
 	if v != nil {
 		t = fromMS(*v)
@@ -29,8 +41,8 @@ func (db *DB) Tenant(ctx context.Context, tenantID string) (Tenant, error) {
 	var t Tenant
 	var created int64
 	err := db.read.QueryRowContext(ctx,
-		`SELECT tenant_id, name, receipt_salt, created_at FROM tenants WHERE tenant_id = $1`, tenantID).
-		Scan(&t.ID, &t.Name, &t.ReceiptSalt, &created)
+		`SELECT tenant_id, name, receipt_salt, created_at, time_zone FROM tenants WHERE tenant_id = $1`, tenantID).
+		Scan(&t.ID, &t.Name, &t.ReceiptSalt, &created, &t.TimeZone)
 	if err != nil {
 		return Tenant{}, fmt.Errorf("store: tenant: %w", notFound(err))
 	}
@@ -41,8 +53,8 @@ func (db *DB) Tenant(ctx context.Context, tenantID string) (Tenant, error) {
 // InsertTenant creates a tenant.
 func (tx *Tx) InsertTenant(ctx context.Context, t Tenant) error {
 	_, err := tx.tx.ExecContext(ctx,
-		`INSERT INTO tenants (tenant_id, name, receipt_salt, created_at) VALUES ($1, $2, $3, $4)`,
-		t.ID, t.Name, t.ReceiptSalt, ms(t.CreatedAt))
+		`INSERT INTO tenants (tenant_id, name, receipt_salt, created_at, time_zone) VALUES ($1, $2, $3, $4, $5)`,
+		t.ID, t.Name, t.ReceiptSalt, ms(t.CreatedAt), cmp.Or(t.TimeZone, "UTC"))
 	if err != nil {
 		return fmt.Errorf("store: insert tenant: %w", duplicate(err))
 	}

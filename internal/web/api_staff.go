@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/varsel/varsel/internal/cases"
 	"mime"
 	"net/http"
 	"strconv"
@@ -88,6 +89,25 @@ func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request) {
 		"total_is_lower_bound": page.TotalIsLowerBound, "limit": limit, "offset": offset})
 }
 
+// caseJSON is the staff view of a case: the report plus its workflow.
+type caseJSON struct {
+	reportJSON
+	State           string     `json:"state"`
+	AckDue          *time.Time `json:"ack_due"`
+	AcknowledgedAt  *time.Time `json:"acknowledged_at"`
+	FeedbackDue     *time.Time `json:"feedback_due"`
+	FeedbackGivenAt *time.Time `json:"feedback_given_at"`
+	ClosedAt        *time.Time `json:"closed_at"`
+	Outcome         string     `json:"outcome,omitempty"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
 func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) {
 	st, err := s.apiStaff(r)
 	if err != nil {
@@ -99,7 +119,76 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toReportJSON(v, true))
+	writeJSON(w, http.StatusOK, caseJSON{reportJSON: toReportJSON(v, true), State: v.Status,
+		AckDue: optTime(v.AckDueAt), AcknowledgedAt: optTime(v.AcknowledgedAt), FeedbackDue: optTime(v.FeedbackDueAt),
+		FeedbackGivenAt: optTime(v.FeedbackGivenAt), ClosedAt: optTime(v.ClosedAt), Outcome: v.Outcome})
+}
+
+func (s *Server) apiCaseState(w http.ResponseWriter, r *http.Request) {
+	st, err := s.apiStaff(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var body struct {
+		State   string `json:"state"`
+		Reason  string `json:"reason"`
+		Outcome string `json:"outcome"`
+		Message string `json:"message"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err = s.d.Cases.ChangeState(r.Context(), st, r.PathValue("id"),
+		cases.Transition{To: body.State, Reason: body.Reason, Outcome: body.Outcome, Message: body.Message})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiCaseJournal(w http.ResponseWriter, r *http.Request) {
+	st, err := s.apiStaff(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	entries, err := s.d.Cases.Journal(r.Context(), st, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if entries == nil {
+		entries = []cases.JournalView{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
+
+func (s *Server) apiCaseJournalAdd(w http.ResponseWriter, r *http.Request) {
+	st, err := s.apiStaff(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var body struct {
+		Text       string `json:"text"`
+		Source     string `json:"source"`
+		LearnedOn  string `json:"learned_on"`
+		Supersedes string `json:"supersedes"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, err := s.d.Cases.AddNote(r.Context(), st, r.PathValue("id"),
+		cases.Note{Text: body.Text, Source: body.Source, LearnedOn: body.LearnedOn}, body.Supersedes)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, e)
 }
 
 func (s *Server) apiCaseFile(w http.ResponseWriter, r *http.Request) {

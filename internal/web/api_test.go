@@ -21,7 +21,7 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, d store.Dialect)) {
 	}
 }
 
-type caseJSON struct {
+type caseResp struct {
 	ID         string
 	CaseNumber int64 `json:"case_number"`
 	Status     string
@@ -58,7 +58,7 @@ func TestAPIWhistleblowerAndHandlerCompleteARoundTrip(t *testing.T) {
 		}
 
 		wb := e.wbLogin(strings.ToLower(strings.ReplaceAll(receipt, " ", "-")))
-		var mine caseJSON
+		var mine caseResp
 		e.doJSON(e.public.URL, "GET", "/api/v1/wb/report", wb, nil, http.StatusOK, &mine)
 		if mine.Answers["what"] != "The director approved fake invoices." || len(mine.Files) != 2 || mine.Status != "received" {
 			t.Fatalf("whistleblower view = %+v", mine)
@@ -80,7 +80,7 @@ func TestAPIWhistleblowerAndHandlerCompleteARoundTrip(t *testing.T) {
 			t.Fatalf("inbox = %+v", inbox)
 		}
 		id := inbox.Cases[0].ID
-		var c caseJSON
+		var c caseResp
 		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id, staff, nil, http.StatusOK, &c)
 		if c.Answers["what"] != "The director approved fake invoices." || len(c.Files) != 2 {
 			t.Fatalf("case = %+v", c)
@@ -289,7 +289,7 @@ func TestHandlerWithoutAKeyCannotSeeOrTouchTheCase(t *testing.T) {
 		var inbox struct{ Cases []struct{ ID string } }
 		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases", owner, nil, http.StatusOK, &inbox)
 		id := inbox.Cases[0].ID
-		var c caseJSON
+		var c caseResp
 		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id, owner, nil, http.StatusOK, &c)
 
 		outsider := e.addUser("outsider@example.org", accounts.RoleAdmin) // in no channel

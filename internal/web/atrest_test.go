@@ -53,7 +53,7 @@ func TestAtRestStoredBytesRevealNoContentOrReceipt(t *testing.T) {
 			t.Fatalf("inbox has %d cases", len(inbox.Cases))
 		}
 		for _, c := range inbox.Cases {
-			var cj caseJSON
+			var cj caseResp
 			e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+c.ID, staff, nil, http.StatusOK, &cj)
 			for _, f := range cj.Files {
 				if status, _ := e.get(e.staff.URL, "/api/v1/staff/cases/"+c.ID+"/files/"+f.ID, staff); status != http.StatusOK {
@@ -64,7 +64,7 @@ func TestAtRestStoredBytesRevealNoContentOrReceipt(t *testing.T) {
 		}
 		for _, r := range receipts {
 			wb := e.wbLogin(r)
-			var mine caseJSON
+			var mine caseResp
 			e.doJSON(e.public.URL, "GET", "/api/v1/wb/report", wb, nil, http.StatusOK, &mine)
 			if len(mine.Messages) != 1 || !strings.HasPrefix(mine.Messages[0].Text, "MARKstaffmsg") {
 				t.Fatalf("whistleblower did not get the reply: %+v", mine.Messages)

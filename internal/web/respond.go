@@ -159,6 +159,11 @@ func classify(err error) *problem {
 		return &problem{status: http.StatusTooManyRequests, code: "throttled", msg: err.Error()}
 	case errors.Is(err, session.ErrNoSession):
 		return &problem{status: http.StatusUnauthorized, code: "no_session", msg: "not logged in or session expired"}
+	case errors.Is(err, cases.ErrInvalidTransition), errors.Is(err, cases.ErrConflict):
+		return &problem{status: http.StatusConflict, code: "invalid_state", msg: err.Error()}
+	case errors.Is(err, cases.ErrReasonRequired), errors.Is(err, cases.ErrOutcomeRequired),
+		errors.Is(err, cases.ErrMessageRequired), errors.Is(err, cases.ErrInvalidNote), errors.Is(err, cases.ErrNoCaseKey):
+		return &problem{status: http.StatusUnprocessableEntity, code: "invalid_request", msg: err.Error()}
 	case errors.Is(err, cases.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		return &problem{status: http.StatusNotFound, code: "not_found", msg: "not found"}
 	}

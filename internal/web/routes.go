@@ -49,5 +49,8 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}", API: true, Handler: s.apiCase},
 		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/files/{file}", API: true, Handler: s.apiCaseFile},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/messages", API: true, Handler: s.apiCaseMessage},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/state", API: true, Handler: s.apiCaseState},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/journal", API: true, Handler: s.apiCaseJournal},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/journal", API: true, Handler: s.apiCaseJournalAdd},
 	}
 }

@@ -1,0 +1,302 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/varsel/varsel/internal/accounts"
+	"github.com/varsel/varsel/internal/keys"
+	"github.com/varsel/varsel/internal/report"
+	"github.com/varsel/varsel/internal/store"
+)
+
+// Case states (CW-1). A report arrives as received; screening records
+// scope, urgency and conflicts; investigation follows; closing needs an
+// outcome, a reason and a final message to the whistleblower.
+const (
+	StateReceived      = report.StatusReceived
+	StateScreening     = "screening"
+	StateInvestigation = "investigation"
+	StateClosed        = "closed"
+)
+
+// transitions lists where each state may go. Screening may close a case
+// at once (unfounded, outside the scheme, forwarded); a closed case can
+// be reopened into investigation, with a reason.
+var transitions = map[string][]string{
+	StateReceived:      {StateScreening},
+	StateScreening:     {StateInvestigation, StateClosed},
+	StateInvestigation: {StateClosed},
+	StateClosed:        {StateInvestigation},
+}
+
+// Outcomes are the standard closing reasons (CW-7); the free-text reason
+// goes into the sealed journal, the outcome id stays in clear for
+// statistics.
+var Outcomes = []string{"unfounded", "outside_scope", "forwarded_to_authority", "substantiated", "not_substantiated"}
+
+// Journal sources: where a piece of information came from (JR-1).
+var Sources = []string{"whistleblower", "handler", "other_authority", "meeting", "phone_call", "document"}
+
+var (
+	ErrInvalidTransition = errors.New("the case cannot move to that state from its current one")
+	ErrReasonRequired    = errors.New("a reason is required")
+	ErrOutcomeRequired   = errors.New("closing requires one of the standard outcomes")
+	ErrMessageRequired   = errors.New("closing requires a final message to the whistleblower")
+	ErrInvalidNote       = errors.New("a journal entry needs text (at most 20,000 characters), a known source and a date learned (YYYY-MM-DD) not in the future")
+	ErrNoCaseKey         = errors.New("this case has no staff key; it predates the journal")
+	// ErrConflict means someone else changed the case first; reload and retry.
+	ErrConflict = errors.New("the case was changed by someone else; reload it")
+)
+
+// Journal entry kinds.
+const (
+	EntryNote  = "note"
+	EntryState = "state"
+)
+
+// Transition asks for a state change.
+type Transition struct {
+	To      string
+	Outcome string // closing only
+	Reason  string // closing and reopening
+	Message string // closing only: the final outcome sent to the whistleblower (CW-6)
+}
+
+// journalBody is what a journal entry seals.
+type journalBody struct {
+	Text      string `json:"text,omitempty"`
+	Source    string `json:"source,omitempty"`
+	LearnedOn string `json:"learned_on,omitempty"`
+	From      string `json:"from,omitempty"`
+	To        string `json:"to,omitempty"`
+	Outcome   string `json:"outcome,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+}
+
+func sealEntry(k keys.Key, e store.JournalEntry, b journalBody) (store.JournalEntry, error) {
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return store.JournalEntry{}, fmt.Errorf("cases: encode journal entry: %w", err)
+	}
+	e.Body = keys.Seal(k, raw, report.ADJournal(e.TenantID, e.ReportID, e.ID))
+	return e, nil
+}
+
+// ChangeState moves a case, journaling the change; closing also sends the
+// final message to the whistleblower and records that feedback was given.
+func (s *Service) ChangeState(ctx context.Context, st *accounts.Staff, reportID string, t Transition) error {
+	c, err := s.open(ctx, st, reportID)
+	if err != nil {
+		return err
+	}
+	if c.Keys.Case == nil {
+		return ErrNoCaseKey
+	}
+	from := c.Report.Status
+	if !slices.Contains(transitions[from], t.To) {
+		return ErrInvalidTransition
+	}
+	reason := strings.TrimSpace(t.Reason)
+	closing, reopening := t.To == StateClosed, from == StateClosed
+	if closing {
+		if !slices.Contains(Outcomes, t.Outcome) {
+			return ErrOutcomeRequired
+		}
+		if reason == "" {
+			return ErrReasonRequired
+		}
+		if strings.TrimSpace(t.Message) == "" {
+			return ErrMessageRequired
+		}
+	}
+	if reopening && reason == "" {
+		return ErrReasonRequired
+	}
+	if utf8.RuneCountInString(reason) > report.MaxMessageLen {
+		return ErrInvalidNote
+	}
+	now := s.cfg.Now()
+	var msg store.Message
+	if closing {
+		if msg, err = report.NewMessage(c.Keys.Report, st.TenantID, reportID, store.AuthorStaff, st.UserID, t.Message, now); err != nil {
+			return err
+		}
+	}
+	outcome := ""
+	if closing {
+		outcome = t.Outcome
+	}
+	entry, err := sealEntry(*c.Keys.Case, store.JournalEntry{TenantID: st.TenantID, ReportID: reportID, ID: store.NewID(),
+		Kind: EntryState, AuthorType: store.AuthorStaff, AuthorID: st.UserID, CreatedAt: now},
+		journalBody{From: from, To: t.To, Outcome: outcome, Reason: reason, MessageID: msg.ID})
+	if err != nil {
+		return err
+	}
+	err = s.cfg.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.ChangeState(ctx, store.StateChange{TenantID: st.TenantID, ReportID: reportID, From: from, To: t.To,
+			At: now, Outcome: outcome, Close: closing, Reopen: reopening}); err != nil {
+			return err
+		}
+		if closing {
+			if err := tx.InsertMessage(ctx, msg); err != nil {
+				return err
+			}
+			if err := tx.SetFeedbackGiven(ctx, st.TenantID, reportID, now); err != nil {
+				return err
+			}
+		}
+		_, err := tx.AppendJournal(ctx, entry)
+		return err
+	})
+	if errors.Is(err, store.ErrStateChanged) {
+		return ErrConflict
+	}
+	return err
+}
+
+// Note is a journal entry written by a handler: what was learned or done,
+// where it came from and when it was learned (JR-1).
+type Note struct {
+	Text      string
+	Source    string
+	LearnedOn string // YYYY-MM-DD
+}
+
+func (s *Service) checkNote(n Note) (Note, error) {
+	n.Text = strings.TrimSpace(n.Text)
+	text, err := report.CheckText(n.Text)
+	if err != nil {
+		return Note{}, ErrInvalidNote
+	}
+	n.Text = text
+	if !slices.Contains(Sources, n.Source) {
+		return Note{}, ErrInvalidNote
+	}
+	d, err := time.Parse(time.DateOnly, n.LearnedOn)
+	if err != nil || d.After(s.cfg.Now()) {
+		return Note{}, ErrInvalidNote
+	}
+	return n, nil
+}
+
+// AddNote appends a note to the journal. With supersedes set it is a
+// correction: a new version that links to the old one; both stay readable.
+func (s *Service) AddNote(ctx context.Context, st *accounts.Staff, reportID string, n Note, supersedes string) (JournalView, error) {
+	c, err := s.open(ctx, st, reportID)
+	if err != nil {
+		return JournalView{}, err
+	}
+	if c.Keys.Case == nil {
+		return JournalView{}, ErrNoCaseKey
+	}
+	n, err = s.checkNote(n)
+	if err != nil {
+		return JournalView{}, err
+	}
+	if supersedes != "" {
+		old, err := s.cfg.DB.JournalEntryByID(ctx, st.TenantID, reportID, supersedes)
+		if errors.Is(err, store.ErrNotFound) || err == nil && old.Kind != EntryNote {
+			return JournalView{}, ErrNotFound
+		}
+		if err != nil {
+			return JournalView{}, err
+		}
+	}
+	entry, err := sealEntry(*c.Keys.Case, store.JournalEntry{TenantID: st.TenantID, ReportID: reportID, ID: store.NewID(),
+		Kind: EntryNote, AuthorType: store.AuthorStaff, AuthorID: st.UserID, Supersedes: supersedes, CreatedAt: s.cfg.Now()},
+		journalBody{Text: n.Text, Source: n.Source, LearnedOn: n.LearnedOn})
+	if err != nil {
+		return JournalView{}, err
+	}
+	err = s.cfg.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		entry, err = tx.AppendJournal(ctx, entry)
+		return err
+	})
+	if err != nil {
+		return JournalView{}, err
+	}
+	return JournalView{ID: entry.ID, Seq: entry.Seq, Kind: entry.Kind, AuthorType: entry.AuthorType, AuthorID: entry.AuthorID,
+		Supersedes: supersedes, CreatedAt: entry.CreatedAt, Text: n.Text, Source: n.Source, LearnedOn: n.LearnedOn}, nil
+}
+
+// JournalView is one opened journal entry. Messages and files appear in
+// the journal too: they are append-only already, so they are merged in
+// when read rather than copied.
+type JournalView struct {
+	ID           string    `json:"id"`
+	Seq          int64     `json:"seq,omitempty"`
+	Kind         string    `json:"kind"` // note, state, message, file
+	AuthorType   string    `json:"author_type"`
+	AuthorID     string    `json:"author_id,omitempty"`
+	Supersedes   string    `json:"supersedes,omitempty"`
+	SupersededBy string    `json:"superseded_by,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	Text         string    `json:"text,omitempty"`
+	Source       string    `json:"source,omitempty"`
+	LearnedOn    string    `json:"learned_on,omitempty"`
+	From         string    `json:"from,omitempty"`
+	To           string    `json:"to,omitempty"`
+	Outcome      string    `json:"outcome,omitempty"`
+	Reason       string    `json:"reason,omitempty"`
+	MessageID    string    `json:"message_id,omitempty"`
+	FileID       string    `json:"file_id,omitempty"`
+}
+
+// Journal opens a case's journal, merged with its messages and files in
+// time order.
+func (s *Service) Journal(ctx context.Context, st *accounts.Staff, reportID string) ([]JournalView, error) {
+	c, err := s.open(ctx, st, reportID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := report.Load(ctx, s.cfg.DB, c.Report, c.Keys)
+	if err != nil {
+		return nil, err
+	}
+	var out []JournalView
+	if c.Keys.Case != nil {
+		entries, err := s.cfg.DB.Journal(ctx, st.TenantID, reportID)
+		if err != nil {
+			return nil, err
+		}
+		supersededBy := map[string]string{}
+		for _, e := range entries {
+			if e.Supersedes != "" {
+				supersededBy[e.Supersedes] = e.ID
+			}
+		}
+		for _, e := range entries {
+			raw, err := keys.Open(*c.Keys.Case, e.Body, report.ADJournal(e.TenantID, e.ReportID, e.ID))
+			if err != nil {
+				return nil, fmt.Errorf("cases: open journal entry: %w", err)
+			}
+			var b journalBody
+			if err := json.Unmarshal(raw, &b); err != nil {
+				return nil, fmt.Errorf("cases: decode journal entry: %w", err)
+			}
+			out = append(out, JournalView{ID: e.ID, Seq: e.Seq, Kind: e.Kind, AuthorType: e.AuthorType, AuthorID: e.AuthorID,
+				Supersedes: e.Supersedes, SupersededBy: supersededBy[e.ID], CreatedAt: e.CreatedAt,
+				Text: b.Text, Source: b.Source, LearnedOn: b.LearnedOn, From: b.From, To: b.To, Outcome: b.Outcome,
+				Reason: b.Reason, MessageID: b.MessageID})
+		}
+	}
+	for _, m := range v.Messages {
+		out = append(out, JournalView{ID: m.ID, Kind: "message", AuthorType: m.AuthorType, AuthorID: m.AuthorID,
+			CreatedAt: m.CreatedAt, Text: m.Text, MessageID: m.ID})
+	}
+	for _, f := range v.Files {
+		out = append(out, JournalView{ID: f.ID, Kind: "file", AuthorType: f.AuthorType, CreatedAt: f.CreatedAt,
+			Text: f.Name, FileID: f.ID})
+	}
+	slices.SortStableFunc(out, func(a, b JournalView) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/varsel/varsel/internal/keys"
+	"github.com/varsel/varsel/internal/report"
+	"github.com/varsel/varsel/internal/store"
+)
+
+type caseState struct {
+	State       string
+	Outcome     string
+	ClosedAt    *string `json:"closed_at"`
+	FeedbackDue *string `json:"feedback_due"`
+	Messages    []struct{ Author, Text string }
+}
+
+type journalResp struct {
+	Entries []struct {
+		ID, Kind, Text, Source, Supersedes, From, To, Outcome, Reason string
+		LearnedOn                                                     string `json:"learned_on"`
+		SupersededBy                                                  string `json:"superseded_by"`
+	}
+}
+
+func (e *apiEnv) oneCase(staff string) string {
+	e.t.Helper()
+	var inbox struct{ Cases []struct{ ID string } }
+	e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases", staff, nil, http.StatusOK, &inbox)
+	if len(inbox.Cases) != 1 {
+		e.t.Fatalf("inbox has %d cases", len(inbox.Cases))
+	}
+	return inbox.Cases[0].ID
+}
+
+// CW-1, CW-6, CW-7: the case moves only along the workflow; closing needs
+// an outcome, a reason and a final message, which reaches the whistleblower;
+// reopening needs a reason; every change is journaled.
+func TestCaseWorkflowEnforcesTransitionsAndClosingRules(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d store.Dialect) {
+		e := newAPIEnv(t, d)
+		receipt := e.submitOK(minimalAnswers("workflow"))
+		staff := e.staffLogin(e.handler)
+		id := e.oneCase(staff)
+		path := "/api/v1/staff/cases/" + id + "/state"
+		state := func(body map[string]string, want int) {
+			t.Helper()
+			e.doJSON(e.staff.URL, "POST", path, staff, body, want, nil)
+		}
+		state(map[string]string{"state": "investigation"}, http.StatusConflict) // triage first
+		state(map[string]string{"state": "closed", "outcome": "unfounded", "reason": "x", "message": "y"}, http.StatusConflict)
+		state(map[string]string{"state": "screening"}, http.StatusNoContent)
+		state(map[string]string{"state": "closed", "reason": "no basis", "message": "We found no basis."}, http.StatusUnprocessableEntity)
+		state(map[string]string{"state": "closed", "outcome": "unfounded", "message": "We found no basis."}, http.StatusUnprocessableEntity)
+		state(map[string]string{"state": "closed", "outcome": "unfounded", "reason": "no basis"}, http.StatusUnprocessableEntity)
+		state(map[string]string{"state": "closed", "outcome": "invented", "reason": "no basis", "message": "m"}, http.StatusUnprocessableEntity)
+		state(map[string]string{"state": "closed", "outcome": "unfounded", "reason": "no basis in the documents", "message": "We found no basis."}, http.StatusNoContent)
+
+		var c caseState
+		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id, staff, nil, http.StatusOK, &c)
+		if c.State != "closed" || c.Outcome != "unfounded" || c.ClosedAt == nil {
+			t.Fatalf("closed case = %+v", c)
+		}
+		wb := e.wbLogin(receipt)
+		var mine caseResp
+		e.doJSON(e.public.URL, "GET", "/api/v1/wb/report", wb, nil, http.StatusOK, &mine)
+		if len(mine.Messages) != 1 || mine.Messages[0].Text != "We found no basis." || mine.Status != "closed" {
+			t.Fatalf("the whistleblower did not get the outcome: %+v", mine)
+		}
+
+		state(map[string]string{"state": "investigation"}, http.StatusUnprocessableEntity) // reopen needs a reason
+		state(map[string]string{"state": "investigation", "reason": "new documents arrived"}, http.StatusNoContent)
+		c = caseState{}
+		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id, staff, nil, http.StatusOK, &c)
+		if c.State != "investigation" || c.Outcome != "" || c.ClosedAt != nil {
+			t.Fatalf("reopened case = %+v", c)
+		}
+
+		var j journalResp
+		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id+"/journal", staff, nil, http.StatusOK, &j)
+		var moves []string
+		for _, en := range j.Entries {
+			if en.Kind == "state" {
+				moves = append(moves, en.From+">"+en.To)
+			}
+		}
+		want := []string{"received>screening", "screening>closed", "closed>investigation"}
+		if len(moves) != len(want) || moves[0] != want[0] || moves[1] != want[1] || moves[2] != want[2] {
+			t.Fatalf("journaled moves = %v, want %v", moves, want)
+		}
+	})
+}
+
+// JR-1: every note carries its source and the date it was learned; a
+// correction is a new version linked to the old one, and both stay readable.
+func TestJournalIsAppendOnlyWithSourcesAndCorrections(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d store.Dialect) {
+		e := newAPIEnv(t, d)
+		e.submitOK(minimalAnswers("journal"))
+		staff := e.staffLogin(e.handler)
+		id := e.oneCase(staff)
+		path := "/api/v1/staff/cases/" + id + "/journal"
+		for _, bad := range []map[string]string{
+			{"text": "", "source": "meeting", "learned_on": "2026-03-01"},
+			{"text": "x", "source": "gossip", "learned_on": "2026-03-01"},
+			{"text": "x", "source": "meeting", "learned_on": "yesterday"},
+			{"text": "x", "source": "meeting", "learned_on": "2027-01-01"}, // after the test clock's today
+		} {
+			e.doJSON(e.staff.URL, "POST", path, staff, bad, http.StatusUnprocessableEntity, nil)
+		}
+		var first struct{ ID string }
+		e.doJSON(e.staff.URL, "POST", path, staff, map[string]string{"text": "Met the witness; she confirms the invoices.",
+			"source": "meeting", "learned_on": "2026-03-01"}, http.StatusCreated, &first)
+		e.doJSON(e.staff.URL, "POST", path, staff, map[string]string{"text": "Met the witness; she confirms two of the invoices.",
+			"source": "meeting", "learned_on": "2026-03-01", "supersedes": first.ID}, http.StatusCreated, nil)
+		e.doJSON(e.staff.URL, "POST", path, staff, map[string]string{"text": "x", "source": "meeting",
+			"learned_on": "2026-03-01", "supersedes": "no-such-entry"}, http.StatusNotFound, nil)
+
+		var j journalResp
+		e.doJSON(e.staff.URL, "GET", path, staff, nil, http.StatusOK, &j)
+		var notes int
+		for _, en := range j.Entries {
+			if en.Kind != "note" {
+				continue
+			}
+			notes++
+			if en.ID == first.ID && (en.SupersededBy == "" || en.Text != "Met the witness; she confirms the invoices.") {
+				t.Fatalf("the corrected note must stay readable and point to its correction: %+v", en)
+			}
+			if en.ID != first.ID && (en.Supersedes != first.ID || en.Source != "meeting" || en.LearnedOn != "2026-03-01") {
+				t.Fatalf("correction = %+v", en)
+			}
+		}
+		if notes != 2 {
+			t.Fatalf("%d notes, want the original and its correction", notes)
+		}
+	})
+}
+
+// The journal is staff-only by key, not only by route: the receipt opens
+// the report key and identity key, never the case key that seals the
+// journal.
+func TestReceiptDoesNotOpenTheJournal(t *testing.T) {
+	e := newAPIEnv(t, store.SQLite)
+	receipt := e.submitOK(minimalAnswers("private notes"))
+	staff := e.staffLogin(e.handler)
+	id := e.oneCase(staff)
+	e.doJSON(e.staff.URL, "POST", "/api/v1/staff/cases/"+id+"/journal", staff, map[string]string{"text": "suspect: the CFO",
+		"source": "handler", "learned_on": "2026-03-01"}, http.StatusCreated, nil)
+	ctx := context.Background()
+	token, err := e.srv.d.Intake.Login(ctx, receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := e.srv.d.Intake.Authenticate(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wb.Keys.Case != nil {
+		t.Fatal("the whistleblower's session holds the case key")
+	}
+	entries, err := e.db.Journal(ctx, "default", id)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("journal rows: %v %v", entries, err)
+	}
+	for _, en := range entries {
+		if _, err := keys.Open(wb.Keys.Report, en.Body, report.ADJournal("default", id, en.ID)); err == nil {
+			t.Fatal("the report key opened a journal entry")
+		}
+		if _, err := keys.Open(*wb.Keys.Identity, en.Body, report.ADJournal("default", id, en.ID)); err == nil {
+			t.Fatal("the identity key opened a journal entry")
+		}
+	}
+}
