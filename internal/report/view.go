@@ -29,7 +29,7 @@ type View struct {
 	ClosedAt        time.Time
 	Outcome         string
 	Questionnaire   questionnaire.Questionnaire
-	Answers        questionnaire.Answers
+	Answers         questionnaire.Answers
 	// HasIdentity tells whether identity answers exist; Identity holds them
 	// only when the viewer's keys include the identity key.
 	HasIdentity bool
