@@ -157,11 +157,51 @@ func (s *Service) Reply(ctx context.Context, st *accounts.Staff, reportID, text 
 		return err
 	}
 	now := s.cfg.Now()
-	if _, err := report.AddMessage(ctx, s.cfg.DB, c.Keys.Report, st.TenantID, reportID, store.AuthorStaff, st.UserID, text, now); err != nil {
+	m, err := report.NewMessage(c.Keys.Report, st.TenantID, reportID, store.AuthorStaff, st.UserID, text, now)
+	if err != nil {
+		return err
+	}
+	// The first message from a handler is the acknowledgement of receipt
+	// (CW-2); the feedback deadline then counts from it (CW-3).
+	var feedbackDue time.Time
+	if c.Report.AcknowledgedAt.IsZero() {
+		if feedbackDue, err = s.feedbackDue(ctx, c.Report, now); err != nil {
+			return err
+		}
+	}
+	err = s.cfg.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertMessage(ctx, m); err != nil {
+			return err
+		}
+		if !feedbackDue.IsZero() {
+			if _, err := tx.SetAcknowledged(ctx, st.TenantID, reportID, now, feedbackDue); err != nil {
+				return err
+			}
+		}
+		return tx.TouchReport(ctx, st.TenantID, reportID, now)
+	})
+	if err != nil {
 		return err
 	}
 	// The handler's own message is not news to them.
 	return s.cfg.DB.MarkRead(ctx, st.TenantID, reportID, st.UserID, now)
+}
+
+// feedbackDue is the feedback deadline for a case acknowledged at ack.
+func (s *Service) feedbackDue(ctx context.Context, r store.Report, ack time.Time) (time.Time, error) {
+	ch, err := s.cfg.DB.Channel(ctx, r.TenantID, r.ChannelID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := s.cfg.DB.Tenant(ctx, r.TenantID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	p, err := report.DeadlinePolicy(ch, t)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return p.FeedbackDue(r.ReceivedAt, &ack), nil
 }
 
 // OpenFile decrypts one attachment of a case as a stream.

@@ -182,6 +182,11 @@ func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string,
 	if err != nil {
 		return Receipt{}, err
 	}
+	policy, err := report.DeadlinePolicy(ch.row, tenant)
+	if err != nil {
+		return Receipt{}, err
+	}
+	now := s.cfg.Now()
 	for attempt := 0; ; attempt++ {
 		code := keys.NewReceipt()
 		canonical, err := keys.ParseReceipt(code)
@@ -193,7 +198,8 @@ func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string,
 			return Receipt{}, err
 		}
 		number, err := d.Commit(ctx, s.cfg.DB, report.Submission{Channel: ch.row, Content: content, Identity: identity,
-			Recipients: recipients, Receipt: rk, Now: s.cfg.Now()})
+			Recipients: recipients, Receipt: rk, Now: now,
+			AckDue: policy.AckDue(now), FeedbackDue: policy.FeedbackDue(now, nil)})
 		if errors.Is(err, store.ErrDuplicateReceipt) && attempt < 2 {
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/varsel/varsel/internal/blob"
+	"github.com/varsel/varsel/internal/deadline"
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/store"
 )
@@ -46,6 +47,16 @@ var (
 	// it as "not found" so ids of other cases reveal nothing.
 	ErrNoAccess = errors.New("no access to this report")
 )
+
+// DeadlinePolicy is the statutory deadline policy of a channel, counted in
+// the organisation's time zone.
+func DeadlinePolicy(ch store.Channel, t store.Tenant) (deadline.Policy, error) {
+	loc, err := deadline.LoadLocation(t.TimeZone)
+	if err != nil {
+		return deadline.Policy{}, fmt.Errorf("report: organisation time zone: %w", err)
+	}
+	return deadline.Policy{AckDays: ch.AckDays, FeedbackMonths: ch.FeedbackMonths, Location: loc}, nil
+}
 
 // NewID returns a random identifier that is also a valid blob key.
 func NewID() string { return store.NewID() }

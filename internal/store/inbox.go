@@ -9,6 +9,7 @@ import (
 // InboxSort names the orderings the inbox offers; anything else falls back
 // to newest first. The map keeps user input out of the SQL text.
 var inboxOrder = map[string]string{
+	"due":      "r.next_due_at %s, r.received_at DESC, r.report_id DESC",
 	"received": "r.received_at %s, r.report_id %[1]s",
 	"activity": "r.last_activity_at %s, r.report_id %[1]s",
 	"status":   "r.status %s, r.received_at %[1]s, r.report_id %[1]s",
@@ -20,7 +21,7 @@ var inboxOrder = map[string]string{
 type InboxQuery struct {
 	TenantID string
 	UserID   string
-	Sort     string // received, activity, status, number, channel
+	Sort     string // due (the default: most urgent first), received, activity, status, number, channel
 	Asc      bool
 	Limit    int
 	Offset   int
@@ -35,6 +36,8 @@ type InboxRow struct {
 	ReceivedAt     time.Time
 	LastActivityAt time.Time
 	ReadAt         time.Time // zero if the user never opened it
+	NextDueAt      time.Time // the open statutory deadline; zero if none
+	Acknowledged   bool      // whether NextDueAt is the feedback deadline
 }
 
 // Unread tells whether something happened on the case since the user last opened it.
@@ -61,7 +64,9 @@ type InboxPage struct {
 func (db *DB) Inbox(ctx context.Context, q InboxQuery) (InboxPage, error) {
 	order, ok := inboxOrder[q.Sort]
 	if !ok {
-		order = inboxOrder["received"]
+		// Due and overdue cases first (CW-2, CW-3): the nearest open
+		// deadline leads, cases without one follow, newest first among equals.
+		order, q.Asc = inboxOrder["due"], true
 	}
 	dir := "DESC"
 	if q.Asc {
@@ -82,7 +87,7 @@ func (db *DB) Inbox(ctx context.Context, q InboxQuery) (InboxPage, error) {
 		page.Total, page.TotalIsLowerBound = countLimit, true
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT r.report_id, r.case_number, r.channel_id, r.status,
-			r.received_at, r.last_activity_at, cr.read_at
+			r.received_at, r.last_activity_at, cr.read_at, r.next_due_at, r.acknowledged_at
 		FROM reports r
 		LEFT JOIN case_reads cr ON cr.tenant_id = r.tenant_id AND cr.report_id = r.report_id AND cr.user_id = $2
 		WHERE r.tenant_id = $1 AND EXISTS (SELECT 1 FROM report_keys k
@@ -97,11 +102,16 @@ func (db *DB) Inbox(ctx context.Context, q InboxQuery) (InboxPage, error) {
 	for rows.Next() {
 		var r InboxRow
 		var received, activity int64
-		var read *int64
-		if err := rows.Scan(&r.ReportID, &r.CaseNumber, &r.ChannelID, &r.Status, &received, &activity, &read); err != nil {
+		var read, acked *int64
+		var nextDue int64
+		if err := rows.Scan(&r.ReportID, &r.CaseNumber, &r.ChannelID, &r.Status, &received, &activity, &read, &nextDue, &acked); err != nil {
 			return InboxPage{}, fmt.Errorf("store: scan inbox row: %w", err)
 		}
 		r.ReceivedAt, r.LastActivityAt, r.ReadAt = fromMS(received), fromMS(activity), optMS(read)
+		if nextDue != noDeadline {
+			r.NextDueAt = fromMS(nextDue)
+		}
+		r.Acknowledged = acked != nil
 		page.Rows = append(page.Rows, r)
 	}
 	return page, rows.Err()

@@ -95,10 +95,13 @@ func (tx *Tx) ChangeState(ctx context.Context, c StateChange) error {
 	if c.Close {
 		closedAt = ms(c.At)
 	}
+	// Closing ends every open deadline; reopening starts none (feedback
+	// was given with the outcome).
 	res, err := tx.tx.ExecContext(ctx, `UPDATE reports SET status = $4, closed_at = $5, outcome = $6,
-		last_activity_at = CASE WHEN last_activity_at < $7 THEN $7 ELSE last_activity_at END
+		last_activity_at = CASE WHEN last_activity_at < $7 THEN $7 ELSE last_activity_at END,
+		next_due_at = CASE WHEN $8 = 1 THEN $9 ELSE next_due_at END
 		WHERE tenant_id = $1 AND report_id = $2 AND status = $3`,
-		c.TenantID, c.ReportID, c.From, c.To, closedAt, c.Outcome, ms(c.At))
+		c.TenantID, c.ReportID, c.From, c.To, closedAt, c.Outcome, ms(c.At), boolInt(c.Close), noDeadline)
 	if err != nil {
 		return fmt.Errorf("store: change state: %w", err)
 	}
@@ -113,7 +116,8 @@ func (tx *Tx) ChangeState(ctx context.Context, c StateChange) error {
 // SetAcknowledged records the acknowledgement and the feedback deadline
 // counted from it, once; a later call changes nothing.
 func (tx *Tx) SetAcknowledged(ctx context.Context, tenantID, reportID string, at, feedbackDue time.Time) (bool, error) {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE reports SET acknowledged_at = $3, feedback_due_at = $4
+	res, err := tx.tx.ExecContext(ctx, `UPDATE reports SET acknowledged_at = $3, feedback_due_at = $4,
+		next_due_at = CASE WHEN closed_at IS NULL AND feedback_given_at IS NULL THEN $4 ELSE next_due_at END
 		WHERE tenant_id = $1 AND report_id = $2 AND acknowledged_at IS NULL`, tenantID, reportID, ms(at), ms(feedbackDue))
 	if err != nil {
 		return false, fmt.Errorf("store: set acknowledged: %w", err)
@@ -124,8 +128,8 @@ func (tx *Tx) SetAcknowledged(ctx context.Context, tenantID, reportID string, at
 
 // SetFeedbackGiven records that feedback reached the whistleblower, once.
 func (tx *Tx) SetFeedbackGiven(ctx context.Context, tenantID, reportID string, at time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE reports SET feedback_given_at = $3
-		WHERE tenant_id = $1 AND report_id = $2 AND feedback_given_at IS NULL`, tenantID, reportID, ms(at))
+	_, err := tx.tx.ExecContext(ctx, `UPDATE reports SET feedback_given_at = $3, next_due_at = $4
+		WHERE tenant_id = $1 AND report_id = $2 AND feedback_given_at IS NULL`, tenantID, reportID, ms(at), noDeadline)
 	if err != nil {
 		return fmt.Errorf("store: set feedback given: %w", err)
 	}
@@ -134,10 +138,18 @@ func (tx *Tx) SetFeedbackGiven(ctx context.Context, tenantID, reportID string, a
 
 // SetFeedbackDue moves the feedback deadline (an extension).
 func (tx *Tx) SetFeedbackDue(ctx context.Context, tenantID, reportID string, due time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE reports SET feedback_due_at = $3 WHERE tenant_id = $1 AND report_id = $2`,
-		tenantID, reportID, ms(due))
+	_, err := tx.tx.ExecContext(ctx, `UPDATE reports SET feedback_due_at = $3,
+		next_due_at = CASE WHEN closed_at IS NULL AND feedback_given_at IS NULL AND acknowledged_at IS NOT NULL THEN $3 ELSE next_due_at END
+		WHERE tenant_id = $1 AND report_id = $2`, tenantID, reportID, ms(due))
 	if err != nil {
 		return fmt.Errorf("store: set feedback due: %w", err)
 	}
 	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -175,8 +175,8 @@ ALTER TABLE reports ADD COLUMN feedback_given_at INT64;
 ALTER TABLE reports ADD COLUMN closed_at INT64;
 ALTER TABLE reports ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 ALTER TABLE reports ADD COLUMN journal_seq INT64 NOT NULL DEFAULT 0;
-CREATE INDEX reports_ack_due ON reports (tenant_id, ack_due_at);
-CREATE INDEX reports_feedback_due ON reports (tenant_id, feedback_due_at);
+ALTER TABLE reports ADD COLUMN next_due_at INT64 NOT NULL DEFAULT 9007199254740991;
+CREATE INDEX reports_next_due ON reports (tenant_id, next_due_at, received_at);
 
 CREATE TABLE journal (
 	tenant_id   TEXT NOT NULL,

@@ -91,20 +91,39 @@ const (
 
 const reportColumns = `tenant_id, report_id, case_number, channel_id, questionnaire_id, questionnaire_version, status,
 	receipt_lookup, file_recipient, file_identity, answers, identity_answers, received_at, last_activity_at,
-	ack_due_at, acknowledged_at, feedback_due_at, feedback_given_at, closed_at, outcome`
+	ack_due_at, acknowledged_at, feedback_due_at, feedback_given_at, closed_at, outcome, next_due_at`
 
 func scanReport(row interface{ Scan(...any) error }) (Report, error) {
 	var r Report
 	var received, activity int64
 	var ackDue, acked, feedbackDue, feedbackGiven, closed *int64
+	var nextDue int64
 	err := row.Scan(&r.TenantID, &r.ID, &r.CaseNumber, &r.ChannelID, &r.QuestionnaireID, &r.QuestionnaireVersion, &r.Status,
 		&r.ReceiptLookup, &r.FileRecipient, &r.FileIdentity, &r.Answers, &r.IdentityAnswers, &received, &activity,
-		&ackDue, &acked, &feedbackDue, &feedbackGiven, &closed, &r.Outcome)
+		&ackDue, &acked, &feedbackDue, &feedbackGiven, &closed, &r.Outcome, &nextDue)
 	r.ReceivedAt = fromMS(received)
 	r.LastActivityAt = fromMS(activity)
 	r.AckDueAt, r.AcknowledgedAt, r.FeedbackDueAt = optMS(ackDue), optMS(acked), optMS(feedbackDue)
 	r.FeedbackGivenAt, r.ClosedAt = optMS(feedbackGiven), optMS(closed)
 	return r, err
+}
+
+// noDeadline stands for "no open deadline" in next_due_at. A far-future
+// number rather than NULL keeps the column indexable and sorts the same on
+// both engines (they disagree on where NULLs go).
+const noDeadline int64 = 1<<53 - 1
+
+// nextDue is the deadline the case waits on: acknowledgement until it is
+// given, then feedback until it is given; none once closed.
+func nextDue(r Report) int64 {
+	switch {
+	case !r.ClosedAt.IsZero():
+	case r.AcknowledgedAt.IsZero() && !r.AckDueAt.IsZero():
+		return ms(r.AckDueAt)
+	case r.FeedbackGivenAt.IsZero() && !r.FeedbackDueAt.IsZero():
+		return ms(r.FeedbackDueAt)
+	}
+	return noDeadline
 }
 
 // ErrDuplicateReceipt means the receipt lookup is taken: with 80-bit receipts
@@ -114,10 +133,11 @@ var ErrDuplicateReceipt = errors.New("store: receipt lookup already in use")
 // InsertReport stores a report row.
 func (tx *Tx) InsertReport(ctx context.Context, r Report) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		r.TenantID, r.ID, r.CaseNumber, r.ChannelID, r.QuestionnaireID, r.QuestionnaireVersion, r.Status,
 		r.ReceiptLookup, r.FileRecipient, r.FileIdentity, r.Answers, r.IdentityAnswers, ms(r.ReceivedAt), ms(r.LastActivityAt),
-		nullMS(r.AckDueAt), nullMS(r.AcknowledgedAt), nullMS(r.FeedbackDueAt), nullMS(r.FeedbackGivenAt), nullMS(r.ClosedAt), r.Outcome)
+		nullMS(r.AckDueAt), nullMS(r.AcknowledgedAt), nullMS(r.FeedbackDueAt), nullMS(r.FeedbackGivenAt), nullMS(r.ClosedAt), r.Outcome,
+		nextDue(r))
 	if err != nil {
 		if isUniqueViolation(err) && strings.Contains(err.Error(), "receipt_lookup") {
 			// The message names the constraint's columns on both engines.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/report"
@@ -174,4 +175,69 @@ func TestReceiptDoesNotOpenTheJournal(t *testing.T) {
 			t.Fatal("the identity key opened a journal entry")
 		}
 	}
+}
+
+// CW-2, CW-3: acknowledgement is due 7 days after receipt; the first
+// handler message acknowledges, and feedback is then due 3 calendar months
+// later (31 January + 3 months = 30 April). The inbox puts the nearest
+// open deadline first.
+func TestDeadlinesAreSetAtReceiptAndMoveWithTheAcknowledgement(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d store.Dialect) {
+		e := newAPIEnv(t, d)
+		e.clock.t = time.Date(2027, 1, 24, 10, 0, 0, 0, time.UTC)
+		e.submitOK(minimalAnswers("first"))
+		staff := e.staffLogin(e.handler)
+		first := e.oneCase(staff)
+		var c struct {
+			AckDue, FeedbackDue, AcknowledgedAt *time.Time
+		}
+		get := func(id string) {
+			t.Helper()
+			c.AckDue, c.FeedbackDue, c.AcknowledgedAt = nil, nil, nil
+			e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id, staff, nil, http.StatusOK, &struct {
+				AckDue         **time.Time `json:"ack_due"`
+				FeedbackDue    **time.Time `json:"feedback_due"`
+				AcknowledgedAt **time.Time `json:"acknowledged_at"`
+			}{&c.AckDue, &c.FeedbackDue, &c.AcknowledgedAt})
+		}
+		get(first)
+		if c.AckDue == nil || !c.AckDue.Equal(time.Date(2027, 1, 31, 10, 0, 0, 0, time.UTC)) {
+			t.Fatalf("ack due = %v, want 2027-01-31 10:00", c.AckDue)
+		}
+		if c.FeedbackDue == nil || !c.FeedbackDue.Equal(time.Date(2027, 4, 30, 10, 0, 0, 0, time.UTC)) {
+			t.Fatalf("feedback due without acknowledgement = %v, want 2027-04-30 10:00 (7-day mark + 3 months)", c.FeedbackDue)
+		}
+
+		// A second report arrives a day later; the first is still more urgent.
+		e.clock.t = time.Date(2027, 1, 25, 10, 0, 0, 0, time.UTC)
+		e.submitOK(minimalAnswers("second"))
+		staff = e.staffLogin(e.handler) // the clock jumped past the idle timeout
+		var inbox struct{ Cases []struct{ ID string } }
+		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases", staff, nil, http.StatusOK, &inbox)
+		if len(inbox.Cases) != 2 || inbox.Cases[0].ID != first {
+			t.Fatalf("the case due first must lead the inbox: %+v", inbox.Cases)
+		}
+
+		// Acknowledged on 31 January (staffLogin moves the clock 31 s for a
+		// fresh TOTP step): feedback due 30 April; the other case now leads.
+		e.clock.t = time.Date(2027, 1, 31, 8, 0, 0, 0, time.UTC)
+		staff = e.staffLogin(e.handler)
+		e.doJSON(e.staff.URL, "POST", "/api/v1/staff/cases/"+first+"/messages", staff, map[string]string{"text": "We have received your report."}, http.StatusCreated, nil)
+		get(first)
+		if c.AcknowledgedAt == nil || c.FeedbackDue == nil || !c.FeedbackDue.Equal(time.Date(2027, 4, 30, 8, 0, 31, 0, time.UTC)) {
+			t.Fatalf("after acknowledgement: acknowledged %v, feedback due %v, want 2027-04-30 08:00:31", c.AcknowledgedAt, c.FeedbackDue)
+		}
+		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases", staff, nil, http.StatusOK, &inbox)
+		if inbox.Cases[0].ID == first {
+			t.Fatal("the unacknowledged case must now come first")
+		}
+		// A second message does not move the deadline.
+		e.clock.t = time.Date(2027, 2, 10, 8, 0, 0, 0, time.UTC)
+		staff = e.staffLogin(e.handler)
+		e.doJSON(e.staff.URL, "POST", "/api/v1/staff/cases/"+first+"/messages", staff, map[string]string{"text": "A question."}, http.StatusCreated, nil)
+		get(first)
+		if !c.FeedbackDue.Equal(time.Date(2027, 4, 30, 8, 0, 31, 0, time.UTC)) {
+			t.Fatalf("a later message moved the feedback deadline to %v", c.FeedbackDue)
+		}
+	})
 }
