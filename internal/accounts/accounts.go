@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/varsel/varsel/internal/audit"
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/session"
 	"github.com/varsel/varsel/internal/store"
@@ -58,6 +59,7 @@ type Service struct {
 	cfg      Config
 	sessions *session.Manager
 	failures *throttle.Failures
+	audit    *audit.Log
 }
 
 // New returns a Service.
@@ -75,6 +77,7 @@ func New(cfg Config) *Service {
 		cfg:      cfg,
 		sessions: &session.Manager{DB: cfg.DB, Kind: store.SessionStaff, Idle: cfg.IdleTimeout, Absolute: 12 * time.Hour, Now: cfg.Now},
 		failures: &throttle.Failures{Burst: 10, Every: time.Minute, Now: cfg.Now},
+		audit:    audit.New(cfg.DB, cfg.Now),
 	}
 }
 
@@ -171,7 +174,15 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (Created, error) {
 			return Created{}, fmt.Errorf("accounts: channel %q: %w", ch, err)
 		}
 	}
-	if err := s.cfg.DB.InTx(ctx, func(tx *store.Tx) error { return InsertUser(ctx, tx, u, in.Channels) }); err != nil {
+	err = s.cfg.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := InsertUser(ctx, tx, u, in.Channels); err != nil {
+			return err
+		}
+		_, err := s.audit.RecordTx(ctx, tx, audit.Entry{TenantID: u.TenantID, ActorType: audit.ActorSystem, ActorID: "cli",
+			Action: audit.ActionUserCreate, ObjectType: audit.ObjectUser, ObjectID: u.ID, Detail: u.Role})
+		return err
+	})
+	if err != nil {
 		return Created{}, err
 	}
 	return created, nil
@@ -242,7 +253,7 @@ func (s *Service) login(ctx context.Context, email, password, code string) (stri
 		return "", err
 	}
 	if !keys.VerifierEqual(pk.Verifier, u.PwVerifier) || !u.DisabledAt.IsZero() {
-		return "", ErrBadCredentials
+		return "", s.loginFailed(ctx, u)
 	}
 	secret, err := keys.Open(pk.Key, u.TOTPByPw, adTOTP(u.TenantID, u.ID, "password"))
 	if err != nil {
@@ -250,18 +261,32 @@ func (s *Service) login(ctx context.Context, email, password, code string) (stri
 	}
 	step, ok := totp.Verify(secret, strings.TrimSpace(code), s.cfg.Now(), u.TOTPLastStep)
 	if !ok {
-		return "", ErrBadCredentials
+		return "", s.loginFailed(ctx, u)
 	}
 	if claimed, err := s.cfg.DB.ClaimTOTPStep(ctx, u.TenantID, u.ID, step); err != nil {
 		return "", err
 	} else if !claimed {
-		return "", ErrBadCredentials
+		return "", s.loginFailed(ctx, u)
 	}
 	skBytes, err := keys.Open(pk.Key, u.SecretByPw, adSecret(u.TenantID, u.ID, "password"))
 	if err != nil {
 		return "", fmt.Errorf("accounts: open private key: %w", err)
 	}
+	if _, err := s.audit.Record(ctx, audit.Entry{TenantID: u.TenantID, ActorType: audit.ActorStaff, ActorID: u.ID,
+		Action: audit.ActionLogin, ObjectType: audit.ObjectUser, ObjectID: u.ID}); err != nil {
+		return "", err
+	}
 	return s.sessions.Create(ctx, u.TenantID, u.ID, skBytes)
+}
+
+// loginFailed records a failed login to an existing account and returns
+// the one error every failure gives.
+func (s *Service) loginFailed(ctx context.Context, u store.User) error {
+	if _, err := s.audit.Record(ctx, audit.Entry{TenantID: u.TenantID, ActorType: audit.ActorStaff, ActorID: u.ID,
+		Action: audit.ActionLoginFailed, ObjectType: audit.ObjectUser, ObjectID: u.ID}); err != nil {
+		return err
+	}
+	return ErrBadCredentials
 }
 
 // Authenticate resolves a session token to the staff user.

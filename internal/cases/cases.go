@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/varsel/varsel/internal/accounts"
+	"github.com/varsel/varsel/internal/audit"
 	"github.com/varsel/varsel/internal/blob"
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/questionnaire"
@@ -31,15 +32,26 @@ type Config struct {
 	Now         func() time.Time
 }
 
-// Service implements the handler's actions.
-type Service struct{ cfg Config }
+// Service implements the handler's actions. Every read and change is
+// recorded in the audit log (AL-1); content is returned only once its
+// read is recorded.
+type Service struct {
+	cfg   Config
+	audit *audit.Log
+}
 
 // New returns a Service.
 func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg}
+	return &Service{cfg: cfg, audit: audit.New(cfg.DB, cfg.Now)}
+}
+
+// caseEntry is an audit entry about a case by a staff user.
+func caseEntry(st *accounts.Staff, action, objectType, objectID, detail string) audit.Entry {
+	return audit.Entry{TenantID: st.TenantID, ActorType: audit.ActorStaff, ActorID: st.UserID,
+		Action: action, ObjectType: objectType, ObjectID: objectID, Detail: detail}
 }
 
 // InboxPage is one page of a handler's inbox.
@@ -62,6 +74,9 @@ func (s *Service) Inbox(ctx context.Context, st *accounts.Staff, sort string, as
 	found, err := s.cfg.DB.Inbox(ctx, store.InboxQuery{TenantID: st.TenantID, UserID: st.UserID,
 		Sort: sort, Asc: asc, Limit: limit, Offset: offset})
 	if err != nil {
+		return InboxPage{}, err
+	}
+	if _, err := s.audit.Record(ctx, caseEntry(st, audit.ActionCaseList, audit.ObjectRegister, "inbox", "")); err != nil {
 		return InboxPage{}, err
 	}
 	channels, err := s.cfg.DB.Channels(ctx, st.TenantID)
@@ -144,6 +159,14 @@ func (s *Service) Open(ctx context.Context, st *accounts.Staff, reportID string)
 	if err != nil {
 		return report.View{}, err
 	}
+	if _, err := s.audit.Record(ctx, caseEntry(st, audit.ActionCaseRead, audit.ObjectCase, reportID, "")); err != nil {
+		return report.View{}, err
+	}
+	if v.Identity != nil {
+		if _, err := s.audit.Record(ctx, caseEntry(st, audit.ActionIdentityRead, audit.ObjectCase, reportID, "")); err != nil {
+			return report.View{}, err
+		}
+	}
 	if err := s.cfg.DB.MarkRead(ctx, st.TenantID, reportID, st.UserID, s.cfg.Now()); err != nil {
 		return report.View{}, err
 	}
@@ -178,7 +201,11 @@ func (s *Service) Reply(ctx context.Context, st *accounts.Staff, reportID, text 
 				return err
 			}
 		}
-		return tx.TouchReport(ctx, st.TenantID, reportID, now)
+		if err := tx.TouchReport(ctx, st.TenantID, reportID, now); err != nil {
+			return err
+		}
+		_, err := s.audit.RecordTx(ctx, tx, caseEntry(st, audit.ActionCaseMessage, audit.ObjectCase, reportID, ""))
+		return err
 	})
 	if err != nil {
 		return err
@@ -214,5 +241,12 @@ func (s *Service) OpenFile(ctx context.Context, st *accounts.Staff, reportID, fi
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.audit.Record(ctx, caseEntry(st, audit.ActionCaseFileRead, audit.ObjectFile, fileID, "")); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

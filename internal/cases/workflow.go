@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/varsel/varsel/internal/accounts"
+	"github.com/varsel/varsel/internal/audit"
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/report"
 	"github.com/varsel/varsel/internal/store"
@@ -153,7 +154,10 @@ func (s *Service) ChangeState(ctx context.Context, st *accounts.Staff, reportID 
 				return err
 			}
 		}
-		_, err := tx.AppendJournal(ctx, entry)
+		if _, err := tx.AppendJournal(ctx, entry); err != nil {
+			return err
+		}
+		_, err := s.audit.RecordTx(ctx, tx, caseEntry(st, audit.ActionCaseStateChange, audit.ObjectCase, reportID, t.To))
 		return err
 	})
 	if errors.Is(err, store.ErrStateChanged) {
@@ -218,7 +222,10 @@ func (s *Service) AddNote(ctx context.Context, st *accounts.Staff, reportID stri
 	}
 	err = s.cfg.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		entry, err = tx.AppendJournal(ctx, entry)
+		if entry, err = tx.AppendJournal(ctx, entry); err != nil {
+			return err
+		}
+		_, err = s.audit.RecordTx(ctx, tx, caseEntry(st, audit.ActionCaseJournal, audit.ObjectCase, reportID, ""))
 		return err
 	})
 	if err != nil {
@@ -260,6 +267,9 @@ func (s *Service) Journal(ctx context.Context, st *accounts.Staff, reportID stri
 	}
 	v, err := report.Load(ctx, s.cfg.DB, c.Report, c.Keys)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := s.audit.Record(ctx, caseEntry(st, audit.ActionCaseRead, audit.ObjectCase, reportID, "journal")); err != nil {
 		return nil, err
 	}
 	var out []JournalView

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varsel/varsel/internal/audit"
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/report"
 	"github.com/varsel/varsel/internal/store"
@@ -240,4 +241,41 @@ func TestDeadlinesAreSetAtReceiptAndMoveWithTheAcknowledgement(t *testing.T) {
 			t.Fatalf("a later message moved the feedback deadline to %v", c.FeedbackDue)
 		}
 	})
+}
+
+// AL-1: staff actions on a case land in the hash-chained audit log, which
+// verifies, and whose entries carry ids and vocabulary words only.
+func TestStaffActionsAreAuditedInAnIntactChain(t *testing.T) {
+	e := newAPIEnv(t, store.SQLite)
+	e.submitOK(minimalAnswers("audited"), fileOf("a.txt", "aaa"))
+	staff := e.staffLogin(e.handler)
+	id := e.oneCase(staff)
+	var c caseResp
+	e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id, staff, nil, http.StatusOK, &c)
+	e.get(e.staff.URL, "/api/v1/staff/cases/"+id+"/files/"+c.Files[0].ID, staff)
+	e.doJSON(e.staff.URL, "POST", "/api/v1/staff/cases/"+id+"/messages", staff, map[string]string{"text": "hello"}, http.StatusCreated, nil)
+	e.doJSON(e.staff.URL, "POST", "/api/v1/staff/cases/"+id+"/state", staff, map[string]string{"state": "screening"}, http.StatusNoContent, nil)
+
+	ctx := context.Background()
+	rep, err := audit.Verify(ctx, e.db, "default")
+	if err != nil || rep.Broken {
+		t.Fatalf("audit chain: %+v %v", rep, err)
+	}
+	entries, err := e.db.AuditEntries(ctx, "default", 1, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, en := range entries {
+		seen[en.Action] = true
+		if en.Action != audit.ActionUserCreate && en.ActorID == "" {
+			t.Errorf("entry without actor: %+v", en)
+		}
+	}
+	for _, want := range []string{audit.ActionLogin, audit.ActionCaseList, audit.ActionCaseRead, audit.ActionCaseFileRead,
+		audit.ActionCaseMessage, audit.ActionCaseStateChange} {
+		if !seen[want] {
+			t.Errorf("no %s entry in the audit log", want)
+		}
+	}
 }
