@@ -35,6 +35,7 @@ Usage:
   varsel serve     [flags]   run the whistleblower site and the staff site
   varsel init      [flags]   set up the organisation without a browser
   varsel user add  [flags]   create a staff user
+  varsel audit verify [flags] check the audit log's hash chain
   varsel version             print the version
 
 Run "varsel <command> -h" for the flags of a command. Every setting can also
