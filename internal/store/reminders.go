@@ -25,11 +25,19 @@ type CaseHandler struct {
 	Email  string
 }
 
-// SetDeadlines stores a case's acknowledgement and feedback deadlines. A
-// zero time clears that deadline.
+// SetDeadlines stores a case's acknowledgement and feedback deadlines, and
+// recomputes next_due_at from them as InsertReport does. A zero time clears
+// that deadline.
 func (db *DB) SetDeadlines(ctx context.Context, tenantID, reportID string, ackDue, feedbackDue time.Time) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE reports SET ack_due_at = $3, feedback_due_at = $4
-		WHERE tenant_id = $1 AND report_id = $2`, tenantID, reportID, optionalMS(ackDue), optionalMS(feedbackDue))
+	// The CASTs give PostgreSQL one type for each parameter.
+	res, err := db.write.ExecContext(ctx, `UPDATE reports SET ack_due_at = CAST($3 AS BIGINT), feedback_due_at = CAST($4 AS BIGINT),
+		next_due_at = CASE
+			WHEN closed_at IS NOT NULL THEN $5
+			WHEN acknowledged_at IS NULL AND feedback_given_at IS NULL THEN COALESCE(CAST($3 AS BIGINT), CAST($4 AS BIGINT), $5)
+			WHEN acknowledged_at IS NULL THEN COALESCE(CAST($3 AS BIGINT), $5)
+			WHEN feedback_given_at IS NULL THEN COALESCE(CAST($4 AS BIGINT), $5)
+			ELSE $5 END
+		WHERE tenant_id = $1 AND report_id = $2`, tenantID, reportID, optionalMS(ackDue), optionalMS(feedbackDue), noDeadline)
 	if err != nil {
 		return fmt.Errorf("store: set deadlines: %w", err)
 	}
@@ -50,7 +58,9 @@ func optionalMS(t time.Time) any {
 
 // DueCases lists the tenant's open cases (closed_at IS NULL) whose
 // acknowledgement is pending and due before before, or whose feedback is
-// pending and due before before, in case-number order. Each comes with the
+// pending and due before before, in case-number order. next_due_at (the
+// earliest open deadline, kept by every writer of the deadline columns)
+// lets the index on it find them. Each comes with the
 // enabled users who hold its report key; a case nobody can be reminded of
 // is listed with no handlers, so the caller can log it.
 func (db *DB) DueCases(ctx context.Context, tenantID string, before time.Time) ([]DueCase, error) {
@@ -60,7 +70,7 @@ func (db *DB) DueCases(ctx context.Context, tenantID string, before time.Time) (
 		LEFT JOIN report_keys k ON k.tenant_id = r.tenant_id AND k.report_id = r.report_id
 			AND k.key_kind = $3 AND k.holder_type = $4
 		LEFT JOIN users u ON u.tenant_id = k.tenant_id AND u.user_id = k.holder_id AND u.disabled_at IS NULL
-		WHERE r.tenant_id = $1 AND r.closed_at IS NULL
+		WHERE r.tenant_id = $1 AND r.next_due_at < $2 AND r.closed_at IS NULL
 			AND ((r.acknowledged_at IS NULL AND r.ack_due_at < $2)
 				OR (r.feedback_given_at IS NULL AND r.feedback_due_at < $2))
 		ORDER BY r.case_number, u.user_id`, tenantID, ms(before), KeyReport, HolderUser)
