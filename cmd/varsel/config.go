@@ -13,17 +13,23 @@ import (
 // --email stay on the command line so a leftover variable cannot change
 // what a command does.
 var envVars = map[string]string{
-	"data":           "VARSEL_DATA",
-	"db":             "VARSEL_DB",
-	"listen":         "VARSEL_LISTEN",
-	"staff-listen":   "VARSEL_STAFF_LISTEN",
-	"public-url":     "VARSEL_PUBLIC_URL",
-	"staff-url":      "VARSEL_STAFF_URL",
-	"max-file-size":  "VARSEL_MAX_FILE_SIZE",
-	"log-level":      "VARSEL_LOG_LEVEL",
-	"pepper-file":    "VARSEL_PEPPER_FILE",
-	"secure-cookies": "VARSEL_SECURE_COOKIES",
-	"password-file":  "VARSEL_PASSWORD_FILE",
+	"data":             "VARSEL_DATA",
+	"db":               "VARSEL_DB",
+	"listen":           "VARSEL_LISTEN",
+	"staff-listen":     "VARSEL_STAFF_LISTEN",
+	"public-url":       "VARSEL_PUBLIC_URL",
+	"staff-url":        "VARSEL_STAFF_URL",
+	"max-file-size":    "VARSEL_MAX_FILE_SIZE",
+	"log-level":        "VARSEL_LOG_LEVEL",
+	"pepper-file":      "VARSEL_PEPPER_FILE",
+	"secure-cookies":   "VARSEL_SECURE_COOKIES",
+	"password-file":    "VARSEL_PASSWORD_FILE",
+	"smtp-host":        "VARSEL_SMTP_HOST",
+	"smtp-port":        "VARSEL_SMTP_PORT",
+	"smtp-username":    "VARSEL_SMTP_USERNAME",
+	"smtp-password":    "VARSEL_SMTP_PASSWORD",
+	"smtp-from":        "VARSEL_SMTP_FROM",
+	"smtp-require-tls": "VARSEL_SMTP_REQUIRE_TLS",
 }
 
 // fileVars name variables that hold the path of a file containing the
@@ -31,7 +37,8 @@ var envVars = map[string]string{
 // container secret instead of the environment, which leaks into /proc and
 // crash reports.
 var fileVars = map[string]string{
-	"db": "VARSEL_DB_FILE",
+	"db":            "VARSEL_DB_FILE",
+	"smtp-password": "VARSEL_SMTP_PASSWORD_FILE",
 }
 
 // parseFlags parses args into fs and then fills every flag that was not

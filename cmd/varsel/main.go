@@ -148,6 +148,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.StaffURL, "staff-url", "", "URL staff use to reach the staff site (default http://<staff-listen>)")
 	fs.Int64Var(&c.MaxFileSize, "max-file-size", 0, "largest accepted upload in bytes (default 1 GiB)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure; implied when both URLs start with https://")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", "", "mail server for deadline reminders to handlers (none: no reminders)")
+	fs.IntVar(&c.SMTP.Port, "smtp-port", 587, "mail server port")
+	fs.StringVar(&c.SMTP.Username, "smtp-username", "", "mail server login (AUTH PLAIN over TLS)")
+	fs.StringVar(&c.SMTP.Password, "smtp-password", "", "mail server password; prefer VARSEL_SMTP_PASSWORD_FILE")
+	fs.StringVar(&c.SMTP.From, "smtp-from", "", "sender address of reminders")
+	fs.BoolVar(&c.SMTP.RequireTLS, "smtp-require-tls", false, "refuse to send unless the server offers STARTTLS")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -20,9 +20,11 @@ import (
 	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/blob"
 	"github.com/varsel/varsel/internal/cases"
+	"github.com/varsel/varsel/internal/deadline"
 	"github.com/varsel/varsel/internal/i18n"
 	"github.com/varsel/varsel/internal/intake"
 	"github.com/varsel/varsel/internal/keys"
+	"github.com/varsel/varsel/internal/notify"
 	"github.com/varsel/varsel/internal/org"
 	"github.com/varsel/varsel/internal/store"
 	"github.com/varsel/varsel/internal/web"
@@ -63,6 +65,10 @@ type Config struct {
 	// SecureCookies marks cookies Secure. It is also switched on when both
 	// URLs start with https://.
 	SecureCookies bool
+
+	// SMTP is the mail server for deadline reminders; without a Host no
+	// reminders are sent.
+	SMTP notify.SMTPConfig
 
 	// Test-only knobs, not reachable from the CLI or environment.
 	ReceiptParams, PasswordParams keys.Params // zero → keys.ReceiptParams / keys.PasswordParams
@@ -270,6 +276,13 @@ func (a *App) Serve(ctx context.Context, ln, staffLn net.Listener) error {
 	bgCtx, stopBG := context.WithCancel(ctx)
 	var bg sync.WaitGroup
 	bg.Go(func() { a.housekeeping(bgCtx) })
+	if err := a.startReminders(ctx, &bg, bgCtx, staffURL); err != nil {
+		stopBG()
+		bg.Wait()
+		ln.Close()
+		staffLn.Close()
+		return err
+	}
 	a.log.Info("serving", "public", ln.Addr().String(), "staff", staffLn.Addr().String())
 
 	var serveErr error
@@ -368,4 +381,30 @@ func (a *App) deleteExpiredSessions(ctx context.Context) {
 	case n > 0:
 		a.log.Debug("deleted expired sessions", "count", n)
 	}
+}
+
+// reminderEvery is how often the deadline reminder job looks for due cases.
+const reminderEvery = 15 * time.Minute
+
+// startReminders runs the deadline reminder job when a mail server is
+// configured. The time zone is read once at start; a change of the
+// organisation's time zone takes effect at the next start.
+func (a *App) startReminders(ctx context.Context, bg *sync.WaitGroup, bgCtx context.Context, staffURL string) error {
+	if a.Config.SMTP.Host == "" {
+		a.log.Info("no mail server configured; deadline reminders are not sent")
+		return nil
+	}
+	mailer, err := notify.NewSMTP(a.Config.SMTP)
+	if err != nil {
+		return fmt.Errorf("app: mail server: %w", err)
+	}
+	loc := time.UTC
+	if t, err := a.DB.Tenant(ctx, org.DefaultTenant); err == nil {
+		if loc, err = deadline.LoadLocation(t.TimeZone); err != nil {
+			return fmt.Errorf("app: organisation time zone: %w", err)
+		}
+	}
+	r := &notify.Reminders{DB: a.DB, Mailer: mailer, Now: a.Config.Now, StaffURL: staffURL, Location: loc, Logger: a.log}
+	bg.Go(func() { r.Loop(bgCtx, org.DefaultTenant, reminderEvery) })
+	return nil
 }
