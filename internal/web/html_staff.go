@@ -4,13 +4,18 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/cases"
+	"github.com/varsel/varsel/internal/deadline"
+	"github.com/varsel/varsel/internal/i18n"
 	"github.com/varsel/varsel/internal/org"
+	"github.com/varsel/varsel/internal/report"
 	"github.com/varsel/varsel/internal/session"
 	"github.com/varsel/varsel/internal/store"
 )
@@ -228,6 +233,57 @@ func (s *Server) staffView(r *http.Request, lang, token, titleKey string, args .
 	return v
 }
 
+// ---- Deadlines ----
+
+// How long before a statutory deadline the staff pages warn: the
+// acknowledgement period is short (seven days), the feedback period long.
+const (
+	ackWarnBefore      = 2 * 24 * time.Hour
+	feedbackWarnBefore = 14 * 24 * time.Hour
+)
+
+// dueView is an open deadline as shown to staff. The status is always
+// given as text; the class only adds emphasis.
+type dueView struct {
+	Label  string // "Acknowledge by 2027-01-31"
+	ISO    string
+	Status string // "Overdue", "Due soon" or ""
+	Class  string // "due-overdue", "due-soon" or ""
+}
+
+// orgLocation is the organisation's time zone, in which deadlines fall on
+// calendar days.
+func (s *Server) orgLocation(r *http.Request, tenantID string) (*time.Location, error) {
+	t, err := s.d.DB.Tenant(r.Context(), tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return deadline.LoadLocation(t.TimeZone)
+}
+
+func formatDay(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
+
+func (s *Server) due(lang, labelKey string, due time.Time, warn time.Duration, loc *time.Location) dueView {
+	c := s.d.Catalog
+	d := dueView{Label: c.T(lang, labelKey, formatDay(due, loc)), ISO: due.UTC().Format(time.RFC3339)}
+	switch deadline.Status(due, s.d.Now(), warn) {
+	case deadline.StatusOverdue:
+		d.Status, d.Class = c.T(lang, "staff.due.overdue"), "due-overdue"
+	case deadline.StatusDueSoon:
+		d.Status, d.Class = c.T(lang, "staff.due.soon"), "due-soon"
+	}
+	return d
+}
+
+// stateName names a case state for staff (the whistleblower sees gentler
+// names for the same states).
+func stateName(c *i18n.Catalog, lang, state string) string {
+	if k := "staff.state." + state; c.Has(k) {
+		return c.T(lang, k)
+	}
+	return state
+}
+
 // ---- Inbox ----
 
 type inboxColumn struct {
@@ -243,6 +299,7 @@ type inboxRow struct {
 	Status      string
 	Channel     string
 	Unread      bool
+	Due         *dueView
 	ReceivedAt  string
 	ActivityAt  string
 	ReceivedISO string
@@ -258,9 +315,11 @@ type inboxData struct {
 	Total   int
 }
 
+// inboxSorts are the sortable columns in the order the table shows them.
 var inboxSorts = []struct{ key, label string }{
 	{"number", "staff.col.number"},
 	{"status", "staff.col.status"},
+	{"due", "staff.col.due"},
 	{"channel", "staff.col.channel"},
 	{"received", "staff.col.received"},
 	{"activity", "staff.col.activity"},
@@ -296,9 +355,15 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
 		known = known || c.key == sort
 	}
 	if !known {
-		sort = "received"
+		// The most urgent case first (CW-2, CW-3).
+		sort, asc = "due", true
 	}
 	page, err := s.d.Cases.Inbox(r.Context(), st, sort, asc, limit, offset)
+	if err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	loc, err := s.orgLocation(r, st.TenantID)
 	if err != nil {
 		s.errorPage(w, r, lang, err, "/")
 		return
@@ -308,8 +373,9 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
 	d := inboxData{Total: page.Total}
 	for _, col := range inboxSorts {
 		ic := inboxColumn{Label: c.T(lang, col.label)}
-		// A click on the current column reverses it; another column starts descending.
-		nextAsc := false
+		// A click on the current column reverses it; another column starts
+		// descending, except the deadline, which starts with the nearest.
+		nextAsc := col.key == "due"
 		if col.key == sort {
 			nextAsc = !asc
 			if asc {
@@ -324,10 +390,20 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
 		d.Columns = append(d.Columns, ic)
 	}
 	for _, row := range page.Rows {
-		d.Rows = append(d.Rows, inboxRow{URL: withLang("/cases/"+url.PathEscape(row.ReportID), lang), Number: row.CaseNumber,
-			Status: statusName(c, lang, row.Status), Channel: channelName(row, lang), Unread: row.Unread(),
+		ir := inboxRow{URL: withLang("/cases/"+url.PathEscape(row.ReportID), lang), Number: row.CaseNumber,
+			Status: stateName(c, lang, row.Status), Channel: channelName(row, lang), Unread: row.Unread(),
 			ReceivedAt: formatDate(row.ReceivedAt), ActivityAt: formatDate(row.LastActivityAt),
-			ReceivedISO: v.ISO(row.ReceivedAt), ActivityISO: v.ISO(row.LastActivityAt)})
+			ReceivedISO: v.ISO(row.ReceivedAt), ActivityISO: v.ISO(row.LastActivityAt)}
+		if !row.NextDueAt.IsZero() {
+			var due dueView
+			if row.Acknowledged {
+				due = s.due(lang, "staff.due.feedback", row.NextDueAt, feedbackWarnBefore, loc)
+			} else {
+				due = s.due(lang, "staff.due.ack", row.NextDueAt, ackWarnBefore, loc)
+			}
+			ir.Due = &due
+		}
+		d.Rows = append(d.Rows, ir)
 	}
 	if len(page.Rows) > 0 {
 		key := "staff.range"
@@ -355,16 +431,177 @@ func channelName(row cases.InboxRow, lang string) string {
 
 // ---- Case ----
 
+// caseTransitions mirrors the workflow of the cases package (CW-1): the
+// page offers only the changes the service will accept.
+var caseTransitions = map[string][]string{
+	cases.StateReceived:      {cases.StateScreening},
+	cases.StateScreening:     {cases.StateInvestigation, cases.StateClosed},
+	cases.StateInvestigation: {cases.StateClosed},
+	cases.StateClosed:        {cases.StateInvestigation},
+}
+
+// option is one choice of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// caseSummary is the box of facts at the top of a case.
+type caseSummary struct {
+	State           string
+	Closed          bool
+	ReceivedAt      time.Time
+	LastActivity    time.Time
+	AckDue          *dueView
+	AcknowledgedAt  string // the day, in the organisation's time zone
+	AckISO          string
+	FeedbackDue     *dueView
+	FeedbackGivenAt string
+	FeedbackISO     string
+	ClosedAt        string
+	ClosedISO       string
+	Outcome         string
+}
+
+// stateForm is one offered state change; its values survive an error.
+type stateForm struct {
+	To       string
+	Kind     string // "plain", "close" or "reopen"
+	Legend   string
+	Submit   string
+	Outcome  string // the posted outcome
+	Outcomes []option
+	Reason   string
+	Message  string
+	Errors   map[string]string // by field: outcome, reason, message
+}
+
+// noteForm is the form adding a journal note, or correcting one.
+type noteForm struct {
+	V          *view
+	Action     string
+	Submit     string
+	Prefix     string // id prefix of the controls: "journal" or "correct-<entry>"
+	Supersedes string
+	Text       string
+	Sources    []option
+	LearnedOn  string
+	Today      string
+	Open       bool              // a correction form shown open (it has errors)
+	Errors     map[string]string // by field: text, source, learned
+}
+
+// journalRow is one journal entry on the case page.
+type journalRow struct {
+	Anchor    string
+	Kind      string // note, state, message, file
+	Time      time.Time
+	Author    string
+	Text      string
+	Source    string
+	LearnedOn string
+	// SupersededBy and Supersedes are anchors of the linked versions.
+	SupersededBy string
+	Supersedes   string
+	Correct      *noteForm
+	From, To     string
+	Outcome      string
+	Reason       string
+	URL          string
+}
+
+type caseData struct {
+	reportData
+	Summary     caseSummary
+	StateAction string
+	Transitions []stateForm
+	Journal     []journalRow
+	Note        noteForm
+}
+
+// caseInput carries what a rejected form posted, to show it again.
+type caseInput struct {
+	ReplyText, ReplyError string
+	State                 *stateForm // the posted state change
+	Note                  *noteForm  // the posted note or correction
+	Other                 string     // an error that belongs to no field
+	OtherHref             string
+}
+
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(r, "")
 	st, token := s.staffSession(w, r, lang)
 	if st == nil {
 		return
 	}
-	s.renderCase(w, r, lang, http.StatusOK, st, token, "", "")
+	s.renderCase(w, r, lang, http.StatusOK, st, token, caseInput{})
 }
 
-func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string, status int, st *accounts.Staff, token, replyText, replyErr string) {
+func (s *Server) outcomeOptions(lang, selected string) []option {
+	out := []option{{Value: "", Label: s.d.Catalog.T(lang, "staff.close.outcome.choose"), Selected: selected == ""}}
+	for _, o := range cases.Outcomes {
+		out = append(out, option{Value: o, Label: s.d.Catalog.T(lang, "staff.outcome."+o), Selected: o == selected})
+	}
+	return out
+}
+
+func (s *Server) sourceOptions(lang, selected string) []option {
+	out := []option{{Value: "", Label: s.d.Catalog.T(lang, "staff.journal.source.choose"), Selected: selected == ""}}
+	for _, o := range cases.Sources {
+		out = append(out, option{Value: o, Label: s.d.Catalog.T(lang, "staff.source."+o), Selected: o == selected})
+	}
+	return out
+}
+
+func outcomeName(c *i18n.Catalog, lang, o string) string {
+	if k := "staff.outcome." + o; o != "" && c.Has(k) {
+		return c.T(lang, k)
+	}
+	return o
+}
+
+func sourceName(c *i18n.Catalog, lang, src string) string {
+	if k := "staff.source." + src; src != "" && c.Has(k) {
+		return c.T(lang, k)
+	}
+	return src
+}
+
+// stateForms lists the changes allowed from the current state; in holds
+// the values of a rejected post.
+func (s *Server) stateForms(lang, from string, in *stateForm) []stateForm {
+	c := s.d.Catalog
+	var out []stateForm
+	for _, to := range caseTransitions[from] {
+		f := stateForm{To: to, Kind: "plain"}
+		switch {
+		case to == cases.StateClosed:
+			f.Kind, f.Legend, f.Submit = "close", c.T(lang, "staff.transition.close"), c.T(lang, "staff.transition.close.submit")
+		case from == cases.StateClosed:
+			f.Kind, f.Legend, f.Submit = "reopen", c.T(lang, "staff.transition.reopen"), c.T(lang, "staff.transition.reopen.submit")
+		default:
+			f.Legend = c.T(lang, "staff.transition."+to)
+			f.Submit = f.Legend
+		}
+		selected := ""
+		if in != nil && in.To == to {
+			f.Reason, f.Message, f.Errors = in.Reason, in.Message, in.Errors
+			selected = in.Outcome
+		}
+		if f.Kind == "close" {
+			f.Outcomes = s.outcomeOptions(lang, selected)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (s *Server) newNoteForm(lang, prefix, supersedes string) noteForm {
+	today := s.d.Now().UTC().Format(time.DateOnly)
+	return noteForm{Prefix: prefix, Supersedes: supersedes, Sources: s.sourceOptions(lang, ""), LearnedOn: today, Today: today}
+}
+
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string, status int, st *accounts.Staff, token string, in caseInput) {
 	id := r.PathValue("id")
 	rv, err := s.d.Cases.Open(r.Context(), st, id)
 	if errors.Is(err, cases.ErrNotFound) || errors.Is(err, store.ErrNotFound) {
@@ -375,14 +612,25 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 		s.errorPage(w, r, lang, err, "/")
 		return
 	}
+	journal, err := s.d.Cases.Journal(r.Context(), st, id)
+	if err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	loc, err := s.orgLocation(r, st.TenantID)
+	if err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
 	c := s.d.Catalog
 	v := s.staffView(r, lang, token, "staff.case.title", rv.CaseNumber)
 	base := "/cases/" + url.PathEscape(rv.ID)
-	d := reportData{CaseNumber: rv.CaseNumber, Status: statusName(c, lang, rv.Status), ReceivedAt: rv.ReceivedAt,
+	d := caseData{reportData: reportData{CaseNumber: rv.CaseNumber, Status: stateName(c, lang, rv.Status), ReceivedAt: rv.ReceivedAt,
 		LastActivity: rv.LastActivityAt, CaseID: rv.ID,
 		Answers:     answerRows(rv.Questionnaire, rv.Answers, lang, false),
 		HasIdentity: rv.HasIdentity,
-		ReplyAction: withLang(base+"/messages", lang), ReplyText: replyText, ReplyError: replyErr}
+		ReplyAction: withLang(base+"/messages", lang), ReplyText: in.ReplyText, ReplyError: in.ReplyError},
+		StateAction: withLang(base+"/state", lang)}
 	if rv.Identity != nil {
 		d.Identity = answerRows(rv.Questionnaire, rv.Identity, lang, true)
 	}
@@ -402,26 +650,126 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 		}
 		d.Messages = append(d.Messages, messageRow{Author: author, Mine: mine, Time: m.CreatedAt, Text: m.Text})
 	}
-	if replyErr != "" {
-		v.Errors = []errorItem{{Href: "#text", Text: replyErr}}
+
+	// Summary: state, milestones and the open deadlines.
+	sum := caseSummary{State: stateName(c, lang, rv.Status), Closed: rv.Status == cases.StateClosed,
+		ReceivedAt: rv.ReceivedAt, LastActivity: rv.LastActivityAt}
+	// Closing ends the open deadlines, and the final message answers the
+	// report, so a reopened case has none either (as in the inbox).
+	open := rv.ClosedAt.IsZero() && rv.Status != cases.StateClosed && rv.FeedbackGivenAt.IsZero()
+	if !rv.AcknowledgedAt.IsZero() {
+		sum.AcknowledgedAt, sum.AckISO = c.T(lang, "staff.ack.done", formatDay(rv.AcknowledgedAt, loc)), v.ISO(rv.AcknowledgedAt)
+	} else if !rv.AckDueAt.IsZero() && open {
+		due := s.due(lang, "staff.due.ack", rv.AckDueAt, ackWarnBefore, loc)
+		sum.AckDue = &due
+	}
+	if !rv.FeedbackGivenAt.IsZero() {
+		sum.FeedbackGivenAt, sum.FeedbackISO = c.T(lang, "staff.feedback.given", formatDay(rv.FeedbackGivenAt, loc)), v.ISO(rv.FeedbackGivenAt)
+	} else if !rv.FeedbackDueAt.IsZero() && open {
+		due := s.due(lang, "staff.due.feedback", rv.FeedbackDueAt, feedbackWarnBefore, loc)
+		sum.FeedbackDue = &due
+	}
+	if sum.Closed {
+		sum.Outcome = outcomeName(c, lang, rv.Outcome)
+		if !rv.ClosedAt.IsZero() {
+			sum.ClosedAt, sum.ClosedISO = formatDay(rv.ClosedAt, loc), v.ISO(rv.ClosedAt)
+		}
+	}
+	d.Summary = sum
+	d.Transitions = s.stateForms(lang, rv.Status, in.State)
+
+	// Journal, oldest first; corrections link both ways.
+	noteAction := withLang(base+"/journal", lang)
+	d.Note = s.newNoteForm(lang, "journal", "")
+	if in.Note != nil && in.Note.Supersedes == "" {
+		d.Note = *in.Note
+	}
+	d.Note.V, d.Note.Action, d.Note.Submit = v, noteAction, c.T(lang, "staff.journal.add.submit")
+	for _, e := range journal {
+		row := journalRow{Anchor: "entry-" + e.ID, Kind: e.Kind, Time: e.CreatedAt}
+		switch e.AuthorType {
+		case store.AuthorStaff:
+			row.Author = c.T(lang, "report.from.handler")
+		default:
+			row.Author = c.T(lang, "staff.from.whistleblower")
+		}
+		switch e.Kind {
+		case cases.EntryNote:
+			row.Text, row.Source, row.LearnedOn = e.Text, sourceName(c, lang, e.Source), e.LearnedOn
+			if e.Supersedes != "" {
+				row.Supersedes = "entry-" + e.Supersedes
+			}
+			if e.SupersededBy != "" {
+				row.SupersededBy = "entry-" + e.SupersededBy
+			} else {
+				f := s.newNoteForm(lang, "correct-"+e.ID, e.ID)
+				f.Text, f.Sources, f.LearnedOn = e.Text, s.sourceOptions(lang, e.Source), e.LearnedOn
+				if in.Note != nil && in.Note.Supersedes == e.ID {
+					f = *in.Note
+				}
+				f.V, f.Action, f.Submit = v, noteAction, c.T(lang, "staff.journal.correct.submit")
+				row.Correct = &f
+			}
+		case cases.EntryState:
+			row.From, row.To = stateName(c, lang, e.From), stateName(c, lang, e.To)
+			row.Outcome, row.Reason = outcomeName(c, lang, e.Outcome), e.Reason
+		case "message":
+			row.URL = "#messages-title"
+		case "file":
+			row.Text, row.URL = e.Text, base+"/files/"+url.PathEscape(e.FileID)
+		}
+		d.Journal = append(d.Journal, row)
+	}
+
+	// Error summary: the reply, then the state change, then the note.
+	if in.ReplyError != "" {
+		v.Errors = append(v.Errors, errorItem{Href: "#text", Text: in.ReplyError})
+	}
+	if in.State != nil {
+		prefix := "state-" + in.State.To + "-"
+		for _, field := range []string{"outcome", "reason", "message"} {
+			if msg := in.State.Errors[field]; msg != "" {
+				v.Errors = append(v.Errors, errorItem{Href: "#" + prefix + field, Text: msg})
+			}
+		}
+	}
+	if in.Note != nil {
+		for _, field := range []string{"text", "source", "learned"} {
+			if msg := in.Note.Errors[field]; msg != "" {
+				v.Errors = append(v.Errors, errorItem{Href: "#" + in.Note.Prefix + "-" + field, Text: msg})
+			}
+		}
+	}
+	if in.Other != "" {
+		v.Errors = append(v.Errors, errorItem{Href: in.OtherHref, Text: in.Other})
 	}
 	v.Data = d
 	s.pages.render(w, r, status, "case", v)
 }
 
-func (s *Server) caseMessageSubmit(w http.ResponseWriter, r *http.Request) {
+// staffForm authenticates a staff form post and checks its CSRF field. On
+// failure it answers the request itself and returns nil.
+func (s *Server) staffForm(w http.ResponseWriter, r *http.Request) (*accounts.Staff, string, string) {
 	lang := pageLang(r, "")
 	st, token := s.staffSession(w, r, lang)
 	if st == nil {
-		return
+		return nil, "", lang
 	}
 	if err := parseForm(w, r); err != nil {
 		s.errorPage(w, r, lang, err, "/")
-		return
+		return nil, "", lang
 	}
 	lang = pageLang(r, r.PostForm.Get("lang"))
 	if !validCSRF(token, r.PostForm.Get("csrf")) {
 		s.errorPage(w, r, lang, errCrossSite, "/")
+		return nil, "", lang
+	}
+	return st, token, lang
+}
+
+func (s *Server) caseMessageSubmit(w http.ResponseWriter, r *http.Request) {
+	st, token, lang := s.staffForm(w, r)
+	if st == nil {
 		return
 	}
 	id := r.PathValue("id")
@@ -433,13 +781,140 @@ func (s *Server) caseMessageSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if msg, ok := messageError(s.d.Catalog, lang, err); ok {
-			s.renderCase(w, r, lang, http.StatusUnprocessableEntity, st, token, text, msg)
+			s.renderCase(w, r, lang, http.StatusUnprocessableEntity, st, token, caseInput{ReplyText: text, ReplyError: msg})
 			return
 		}
 		s.errorPage(w, r, lang, err, "/")
 		return
 	}
 	http.Redirect(w, r, withLang("/cases/"+url.PathEscape(id), lang), http.StatusSeeOther)
+}
+
+// caseStateSubmit changes the state of a case (CW-1, CW-6, CW-7).
+func (s *Server) caseStateSubmit(w http.ResponseWriter, r *http.Request) {
+	st, token, lang := s.staffForm(w, r)
+	if st == nil {
+		return
+	}
+	c := s.d.Catalog
+	f := r.PostForm
+	id := r.PathValue("id")
+	t := cases.Transition{To: f.Get("state"), Outcome: f.Get("outcome"), Reason: f.Get("reason"), Message: f.Get("message")}
+	in := &stateForm{To: t.To, Outcome: t.Outcome, Reason: t.Reason, Message: t.Message, Errors: map[string]string{}}
+	if utf8.RuneCountInString(t.Reason) > report.MaxMessageLen {
+		in.Errors["reason"] = c.T(lang, "message.error.too_long", report.MaxMessageLen)
+	}
+	if t.To == cases.StateClosed {
+		// Check every field at once, so one answer lists every problem.
+		if !slices.Contains(cases.Outcomes, t.Outcome) {
+			in.Errors["outcome"] = c.T(lang, "staff.close.error.outcome")
+		}
+		if strings.TrimSpace(t.Reason) == "" {
+			in.Errors["reason"] = c.T(lang, "staff.close.error.reason")
+		}
+		if strings.TrimSpace(t.Message) == "" {
+			in.Errors["message"] = c.T(lang, "staff.close.error.message")
+		}
+	}
+	var err error
+	if len(in.Errors) == 0 {
+		err = s.d.Cases.ChangeState(r.Context(), st, id, t)
+	}
+	status := http.StatusUnprocessableEntity
+	other := ""
+	switch {
+	case len(in.Errors) > 0:
+	case err == nil:
+		http.Redirect(w, r, withLang("/cases/"+url.PathEscape(id), lang), http.StatusSeeOther)
+		return
+	case errors.Is(err, cases.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		s.pages.notFound(w, r)
+		return
+	case errors.Is(err, cases.ErrOutcomeRequired):
+		in.Errors["outcome"] = c.T(lang, "staff.close.error.outcome")
+	case errors.Is(err, cases.ErrReasonRequired):
+		in.Errors["reason"] = c.T(lang, "staff.close.error.reason")
+	case errors.Is(err, cases.ErrMessageRequired):
+		in.Errors["message"] = c.T(lang, "staff.close.error.message")
+	case errors.Is(err, cases.ErrInvalidNote):
+		in.Errors["reason"] = c.T(lang, "message.error.too_long", report.MaxMessageLen)
+	case errors.Is(err, cases.ErrInvalidTransition):
+		status, other = http.StatusConflict, c.T(lang, "staff.state.error.transition")
+	case errors.Is(err, cases.ErrConflict):
+		status, other = http.StatusConflict, c.T(lang, "staff.state.error.conflict")
+	case errors.Is(err, cases.ErrNoCaseKey):
+		status, other = http.StatusConflict, c.T(lang, "staff.case.error.no_key")
+	default:
+		if msg, ok := messageError(c, lang, err); ok {
+			in.Errors["message"] = msg
+			break
+		}
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	if other != "" {
+		// The form no longer fits the case: show the case as it is now.
+		s.renderCase(w, r, lang, status, st, token, caseInput{Other: other, OtherHref: "#state-title"})
+		return
+	}
+	s.renderCase(w, r, lang, status, st, token, caseInput{State: in})
+}
+
+// caseJournalSubmit adds a note to the journal, or a corrected version of
+// one (JR-1, JR-2).
+func (s *Server) caseJournalSubmit(w http.ResponseWriter, r *http.Request) {
+	st, token, lang := s.staffForm(w, r)
+	if st == nil {
+		return
+	}
+	c := s.d.Catalog
+	f := r.PostForm
+	id := r.PathValue("id")
+	n := cases.Note{Text: f.Get("text"), Source: f.Get("source"), LearnedOn: f.Get("learned_on")}
+	supersedes := f.Get("supersedes")
+	prefix := "journal"
+	if supersedes != "" {
+		prefix = "correct-" + supersedes
+	}
+	in := s.newNoteForm(lang, prefix, supersedes)
+	in.Text, in.Sources, in.LearnedOn, in.Open, in.Errors = n.Text, s.sourceOptions(lang, n.Source), n.LearnedOn, true, map[string]string{}
+	if _, err := report.CheckText(n.Text); err != nil {
+		msg, _ := messageError(c, lang, err)
+		if errors.Is(err, report.ErrEmptyMessage) {
+			msg = c.T(lang, "staff.journal.error.text")
+		}
+		in.Errors["text"] = msg
+	}
+	if !slices.Contains(cases.Sources, n.Source) {
+		in.Errors["source"] = c.T(lang, "staff.journal.error.source")
+	}
+	if day, err := time.Parse(time.DateOnly, n.LearnedOn); err != nil || day.After(s.d.Now()) {
+		in.Errors["learned"] = c.T(lang, "staff.journal.error.date")
+	}
+	if len(in.Errors) > 0 {
+		s.renderCase(w, r, lang, http.StatusUnprocessableEntity, st, token, caseInput{Note: &in})
+		return
+	}
+	e, err := s.d.Cases.AddNote(r.Context(), st, id, n, supersedes)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, withLang("/cases/"+url.PathEscape(id), lang)+"#entry-"+url.PathEscape(e.ID), http.StatusSeeOther)
+	case errors.Is(err, cases.ErrNotFound) && supersedes != "":
+		// Either the case or the entry to correct is missing; the case
+		// page answers 404 for the former.
+		s.renderCase(w, r, lang, http.StatusUnprocessableEntity, st, token,
+			caseInput{Other: c.T(lang, "staff.journal.error.not_found"), OtherHref: "#journal-title"})
+	case errors.Is(err, cases.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		s.pages.notFound(w, r)
+	case errors.Is(err, cases.ErrInvalidNote):
+		in.Errors["text"] = c.T(lang, "staff.journal.error.invalid")
+		s.renderCase(w, r, lang, http.StatusUnprocessableEntity, st, token, caseInput{Note: &in})
+	case errors.Is(err, cases.ErrNoCaseKey):
+		s.renderCase(w, r, lang, http.StatusConflict, st, token,
+			caseInput{Other: c.T(lang, "staff.case.error.no_key"), OtherHref: "#journal-title"})
+	default:
+		s.errorPage(w, r, lang, err, "/")
+	}
 }
 
 func (s *Server) caseFileDownload(w http.ResponseWriter, r *http.Request) {

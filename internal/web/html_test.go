@@ -639,3 +639,270 @@ func TestHTMLSetup(t *testing.T) {
 		t.Error("landing page lacks the default channel after setup")
 	}
 }
+
+// htmlStaffCase submits one report, signs the handler in and returns the
+// session cookie and the case page's path.
+func htmlStaffCase(t *testing.T, env *htmlEnv, answers map[string]string) (*http.Cookie, string) {
+	t.Helper()
+	htmlSubmitReport(t, env, answers, nil)
+	c := htmlStaffLogin(t, env)
+	return c, "/cases/" + htmlOnlyCaseID(t, env, htmlStaff(t, env, c))
+}
+
+func htmlWant(t *testing.T, what, body string, want ...string) {
+	t.Helper()
+	for _, s := range want {
+		if !strings.Contains(body, s) {
+			t.Errorf("%s lacks %s", what, s)
+		}
+	}
+}
+
+func htmlWantNot(t *testing.T, what, body string, unwanted ...string) {
+	t.Helper()
+	for _, s := range unwanted {
+		if strings.Contains(body, s) {
+			t.Errorf("%s has %s", what, s)
+		}
+	}
+}
+
+// CW-2, CW-3: the inbox shows each case's open deadline, most urgent first,
+// with its status in words.
+func TestHTMLInboxShowsDeadlines(t *testing.T) {
+	env := htmlTestServer(t, true)
+	staff := env.srv.Staff()
+	c, caseURL := htmlStaffCase(t, env, htmlValidAnswers())
+
+	// Received 2025-03-04: the acknowledgement is due seven days later.
+	res, body := htmlDo(t, staff, htmlGet("/", c))
+	if res.StatusCode != 200 {
+		t.Fatalf("inbox: %d", res.StatusCode)
+	}
+	htmlWant(t, "inbox", body, ">Due", "Acknowledge by 2025-03-11", `aria-sort="ascending"`, "sort=due")
+	htmlWantNot(t, "inbox", body, "Overdue", "Due soon")
+
+	// Sessions expire while the clock moves on; sign in again after each jump.
+	env.clock.Advance(6 * 24 * time.Hour) // 2025-03-10: within two days
+	c = htmlStaffLogin(t, env)
+	_, body = htmlDo(t, staff, htmlGet("/", c))
+	htmlWant(t, "inbox a day before", body, `class="due due-soon"`, "Due soon")
+
+	env.clock.Advance(2 * 24 * time.Hour) // 2025-03-12: past the deadline
+	c = htmlStaffLogin(t, env)
+	_, body = htmlDo(t, staff, htmlGet("/", c))
+	htmlWant(t, "inbox after the deadline", body, `class="due due-overdue"`, "Overdue", "Acknowledge by 2025-03-11")
+	_, body = htmlDo(t, staff, htmlGet(caseURL, c))
+	htmlWant(t, "case page after the deadline", body, "Acknowledgement of receipt", "Acknowledge by 2025-03-11", "Overdue")
+
+	// The first reply acknowledges; feedback is then due three months later.
+	res, _ = htmlDo(t, staff, htmlPostForm(caseURL+"/messages", url.Values{"text": {"Thank you."}, "csrf": {csrfToken(c.Value)}}, c))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reply: %d", res.StatusCode)
+	}
+	_, body = htmlDo(t, staff, htmlGet("/?sort=due&order=asc", c))
+	htmlWant(t, "inbox after the acknowledgement", body, "Feedback by 2025-06-12")
+	htmlWantNot(t, "inbox after the acknowledgement", body, "Overdue", "Acknowledge by")
+	_, body = htmlDo(t, staff, htmlGet(caseURL, c))
+	htmlWant(t, "case page after the acknowledgement", body, "Acknowledged 2025-03-12", "Feedback by 2025-06-12")
+
+	env.clock.Advance(85 * 24 * time.Hour) // 2025-06-05: within fourteen days
+	c = htmlStaffLogin(t, env)
+	_, body = htmlDo(t, staff, htmlGet("/", c))
+	htmlWant(t, "inbox before the feedback deadline", body, "Due soon")
+
+	// Every column sorts.
+	for _, col := range []string{"number", "status", "due", "channel", "received", "activity"} {
+		if res, _ := htmlDo(t, staff, htmlGet("/?sort="+col+"&order=desc", c)); res.StatusCode != 200 {
+			t.Errorf("sort by %s: %d", col, res.StatusCode)
+		}
+	}
+}
+
+var htmlStateValueRE = regexp.MustCompile(`name="state" value="([a-z]+)"`)
+
+func htmlOfferedStates(body string) []string {
+	var out []string
+	for _, m := range htmlStateValueRE.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// CW-1, CW-6, CW-7: the case page offers only the allowed changes; closing
+// needs an outcome, a reason and a final message, and shows the outcome.
+func TestHTMLCaseStateChanges(t *testing.T) {
+	env := htmlTestServer(t, true)
+	staff := env.srv.Staff()
+	c, caseURL := htmlStaffCase(t, env, htmlValidAnswers())
+	csrf := csrfToken(c.Value)
+	post := func(form url.Values) (*http.Response, string) {
+		t.Helper()
+		return htmlDo(t, staff, htmlPostForm(caseURL+"/state", form, c))
+	}
+	offered := func(want ...string) string {
+		t.Helper()
+		res, body := htmlDo(t, staff, htmlGet(caseURL, c))
+		if res.StatusCode != 200 {
+			t.Fatalf("case page: %d", res.StatusCode)
+		}
+		if got := htmlOfferedStates(body); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("offered states %v, want %v", got, want)
+		}
+		return body
+	}
+
+	body := offered("screening")
+	htmlWant(t, "new case", body, "<strong>Received</strong>", "Start screening")
+	htmlWantNot(t, "new case", body, `name="outcome"`)
+
+	// A change the workflow does not allow is refused as a conflict.
+	res, body := post(url.Values{"csrf": {csrf}, "state": {"investigation"}})
+	if res.StatusCode != http.StatusConflict {
+		t.Errorf("received → investigation: %d", res.StatusCode)
+	}
+	htmlWant(t, "refused change", body, `role="alert"`, `href="#state-title"`, "cannot move to that state")
+
+	// Without a valid CSRF field nothing changes.
+	for _, form := range []url.Values{{"state": {"screening"}}, {"state": {"screening"}, "csrf": {"forged"}}} {
+		if res, _ := post(form); res.StatusCode != http.StatusForbidden {
+			t.Errorf("state change with csrf %q: %d, want 403", form.Get("csrf"), res.StatusCode)
+		}
+	}
+	offered("screening")
+
+	res, _ = post(url.Values{"csrf": {csrf}, "state": {"screening"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("screening: %d", res.StatusCode)
+	}
+	body = offered("investigation", "closed")
+	htmlWant(t, "screening", body, "<strong>Screening</strong>", `id="state-closed-outcome"`, `id="state-closed-reason"`,
+		`id="state-closed-message"`, `<option value="outside_scope">Outside the scope of the scheme</option>`)
+
+	// Closing without a reason and a message lists both and keeps the rest.
+	res, body = post(url.Values{"csrf": {csrf}, "state": {"closed"}, "outcome": {"unfounded"}, "reason": {"  "}, "message": {""}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("close without reason: %d", res.StatusCode)
+	}
+	htmlWant(t, "close without reason", body, `role="alert"`, `href="#state-closed-reason"`, `href="#state-closed-message"`,
+		`<option value="unfounded" selected>`, `id="state-closed-reason-error"`, `aria-invalid="true"`)
+	htmlWantNot(t, "close without reason", body, `href="#state-closed-outcome"`)
+	res, body = post(url.Values{"csrf": {csrf}, "state": {"closed"}, "reason": {"Kept <reason>"}, "message": {"Kept <message>"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("close without outcome: %d", res.StatusCode)
+	}
+	htmlWant(t, "close without outcome", body, `href="#state-closed-outcome"`, "Kept &lt;reason&gt;", "Kept &lt;message&gt;")
+	offered("investigation", "closed")
+
+	res, _ = post(url.Values{"csrf": {csrf}, "state": {"closed"}, "outcome": {"unfounded"},
+		"reason": {"No basis found."}, "message": {"We looked into it and found no basis."}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close: %d", res.StatusCode)
+	}
+	body = offered("investigation")
+	htmlWant(t, "closed case", body, "<strong>Closed</strong>", "<dt>Outcome</dt><dd><strong>Unfounded</strong></dd>",
+		"Closed on", "Reopen the case", `id="state-investigation-reason"`, "We looked into it and found no basis.",
+		"Screening → Closed", "No basis found.", "Given 2025-03-04")
+
+	// Reopening needs a reason.
+	res, body = post(url.Values{"csrf": {csrf}, "state": {"investigation"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("reopen without reason: %d", res.StatusCode)
+	}
+	htmlWant(t, "reopen without reason", body, `href="#state-investigation-reason"`)
+	res, _ = post(url.Values{"csrf": {csrf}, "state": {"investigation"}, "reason": {"New evidence."}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reopen: %d", res.StatusCode)
+	}
+	body = offered("closed")
+	htmlWant(t, "reopened case", body, "<strong>Investigation</strong>", "Closed → Investigation", "New evidence.", "No open deadline")
+
+	if res, _ := htmlDo(t, staff, htmlPostForm("/cases/nosuchcase/state",
+		url.Values{"csrf": {csrf}, "state": {"screening"}}, c)); res.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown case: %d", res.StatusCode)
+	}
+}
+
+var htmlSupersedesRE = regexp.MustCompile(`name="supersedes" value="([^"]+)"`)
+
+// JR-1, JR-2: notes carry their source and date; a correction is a new
+// version and both stay readable, linked to each other.
+func TestHTMLJournalNotesAndCorrections(t *testing.T) {
+	env := htmlTestServer(t, true)
+	staff := env.srv.Staff()
+	c, caseURL := htmlStaffCase(t, env, htmlValidAnswers())
+	csrf := csrfToken(c.Value)
+	post := func(form url.Values) (*http.Response, string) {
+		t.Helper()
+		return htmlDo(t, staff, htmlPostForm(caseURL+"/journal", form, c))
+	}
+
+	_, body := htmlDo(t, staff, htmlGet(caseURL, c))
+	htmlWant(t, "case page", body, "Case journal", "The journal is empty.", `id="journal-text"`, `id="journal-source"`,
+		`type="date" id="journal-learned" name="learned_on" value="2025-03-04"`, `<option value="phone_call">Phone call</option>`)
+
+	const xss = `<script>alert(1)</script><img src=x onerror=alert(2)>`
+	note := url.Values{"csrf": {csrf}, "text": {"Called the witness " + xss}, "source": {"phone_call"}, "learned_on": {"2025-03-01"}}
+
+	// Without a valid CSRF field nothing is written.
+	for _, bad := range []string{"", "forged"} {
+		form := url.Values{"text": note["text"], "source": note["source"], "learned_on": note["learned_on"], "csrf": {bad}}
+		if res, _ := post(form); res.StatusCode != http.StatusForbidden {
+			t.Errorf("note with csrf %q: %d, want 403", bad, res.StatusCode)
+		}
+	}
+
+	// Problems are listed together and the typed values kept.
+	res, body := post(url.Values{"csrf": {csrf}, "text": {" "}, "source": {"rumour"}, "learned_on": {"2025-03-05"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid note: %d", res.StatusCode)
+	}
+	htmlWant(t, "invalid note", body, `role="alert"`, `href="#journal-text"`, `href="#journal-source"`, `href="#journal-learned"`,
+		`value="2025-03-05"`)
+	htmlWant(t, "invalid note", body, "The journal is empty.")
+
+	res, _ = post(note)
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "#entry-") {
+		t.Fatalf("add note: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	_, body = htmlDo(t, staff, htmlGet(caseURL, c))
+	htmlWant(t, "case with a note", body, "Called the witness &lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;",
+		"<dd>Phone call</dd>", "<dd>2025-03-01</dd>", "Correct this entry")
+	htmlWantNot(t, "case with a note", body, xss)
+	m := htmlSupersedesRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no correction form")
+	}
+	oldID := m[1]
+
+	// An invalid correction reopens its own form with the typed text.
+	res, body = post(url.Values{"csrf": {csrf}, "supersedes": {oldID}, "text": {"Corrected draft"}, "source": {""}, "learned_on": {"2025-03-02"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid correction: %d", res.StatusCode)
+	}
+	htmlWant(t, "invalid correction", body, `href="#correct-`+oldID+`-source"`, `<details class="correct" open>`, "Corrected draft")
+
+	res, _ = post(url.Values{"csrf": {csrf}, "supersedes": {oldID}, "text": {"Called the witness on 2 March."},
+		"source": {"phone_call"}, "learned_on": {"2025-03-02"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("correction: %d", res.StatusCode)
+	}
+	newID := strings.TrimPrefix(res.Header.Get("Location")[strings.Index(res.Header.Get("Location"), "#"):], "#entry-")
+	_, body = htmlDo(t, staff, htmlGet(caseURL, c))
+	htmlWant(t, "corrected journal", body, `id="entry-`+oldID+`"`, `id="entry-`+newID+`"`,
+		"Corrected — see the newer version.", `href="#entry-`+newID+`"`, `href="#entry-`+oldID+`"`,
+		"This corrects an earlier entry", "Called the witness &lt;script&gt;", "Called the witness on 2 March.")
+	if strings.Index(body, `id="entry-`+oldID+`"`) > strings.Index(body, `id="entry-`+newID+`"`) {
+		t.Error("journal not in time order")
+	}
+	// Only the newest version offers a correction.
+	if got := htmlSupersedesRE.FindAllStringSubmatch(body, -1); len(got) != 1 || got[0][1] != newID {
+		t.Errorf("correction forms for %v, want only %s", got, newID)
+	}
+
+	// Correcting an entry that does not exist is refused.
+	res, body = post(url.Values{"csrf": {csrf}, "supersedes": {"nosuchentry"}, "text": {"x"}, "source": {"document"}, "learned_on": {"2025-03-02"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "was not found") {
+		t.Errorf("correction of a missing entry: %d", res.StatusCode)
+	}
+}

@@ -39,6 +39,8 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodGet, Path: "/{$}", Handler: s.inboxPage},
 		{Method: http.MethodGet, Path: "/cases/{id}", Handler: s.casePage},
 		{Method: http.MethodPost, Path: "/cases/{id}/messages", Handler: s.caseMessageSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/state", Handler: s.caseStateSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/journal", Handler: s.caseJournalSubmit},
 		{Method: http.MethodGet, Path: "/cases/{id}/files/{file}", Handler: s.caseFileDownload},
 		{Method: http.MethodGet, Path: "/static/{name}", Handler: s.static},
 
