@@ -24,6 +24,9 @@ import (
 const (
 	RoleAdmin   = "admin"
 	RoleHandler = "handler"
+	// RoleDPO is the data protection officer: reads every register and
+	// log (GDPR art. 38 and 39) but no case content.
+	RoleDPO = "dpo"
 )
 
 // MinPasswordLen follows NIST SP 800-63B's floor for user-chosen passwords,
@@ -38,7 +41,7 @@ var (
 	// ErrInvalidEmail, ErrWeakPassword, ErrInvalidRole and ErrEmailTaken reject a new user.
 	ErrInvalidEmail = errors.New("not a valid e-mail address")
 	ErrWeakPassword = fmt.Errorf("password must have at least %d characters", MinPasswordLen)
-	ErrInvalidRole  = errors.New("role must be admin or handler")
+	ErrInvalidRole  = errors.New("role must be admin, handler or dpo")
 	ErrEmailTaken   = errors.New("a user with this e-mail address exists")
 )
 
@@ -115,7 +118,7 @@ func (s *Service) Prepare(ctx context.Context, in NewUser) (store.User, Created,
 	if err != nil {
 		return store.User{}, Created{}, err
 	}
-	if in.Role != RoleAdmin && in.Role != RoleHandler {
+	if in.Role != RoleAdmin && in.Role != RoleHandler && in.Role != RoleDPO {
 		return store.User{}, Created{}, ErrInvalidRole
 	}
 	if utf8.RuneCountInString(in.Password) < MinPasswordLen {

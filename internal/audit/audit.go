@@ -75,6 +75,11 @@ const (
 	// Registers (the record of reports kept under art. 18, statistics).
 	ActionRegisterRead   = "register.read"
 	ActionRegisterExport = "register.export" // Detail: export format token
+	// GDPR registers (breach log, data-subject requests) changed. Object:
+	// ObjectBreach or ObjectDataSubjectRequest and its id, or ObjectUser
+	// for a register key granted to that user. Detail: the step token,
+	// such as "breach.create" or "dsr.extend".
+	ActionRegisterWrite = "register.write"
 
 	// Staff accounts, channels and settings.
 	ActionUserCreate      = "user.create" // Detail: the role
@@ -95,7 +100,7 @@ var actions = map[string]bool{
 	ActionCaseMessage: true, ActionCaseJournal: true, ActionCaseStateChange: true,
 	ActionCaseAccessGrant: true, ActionCaseAccessRevoke: true, ActionCaseDelete: true,
 	ActionIdentityRequest: true, ActionIdentityApprove: true, ActionIdentityDeny: true, ActionIdentityRead: true,
-	ActionRegisterRead: true, ActionRegisterExport: true,
+	ActionRegisterRead: true, ActionRegisterExport: true, ActionRegisterWrite: true,
 	ActionUserCreate: true, ActionUserRoleChange: true, ActionUserDisable: true, ActionUserEnable: true,
 	ActionUserRecover: true, ActionChannelChange: true, ActionSettingsChange: true,
 	ActionAuditLogRead: true, ActionAuditLogVerify: true, ActionRetentionDelete: true,
@@ -108,13 +113,17 @@ const (
 	ObjectUser         = "user"     // ObjectID: user id
 	ObjectChannel      = "channel"  // ObjectID: channel id
 	ObjectRegister     = "register" // ObjectID: empty or a register name token
+	// ObjectBreach is an entry of the breach log (GDPR art. 33(5)); ObjectID: breach id.
+	ObjectBreach = "breach"
+	// ObjectDataSubjectRequest is an entry of the data-subject request register; ObjectID: request id.
+	ObjectDataSubjectRequest = "dsr"
 	ObjectOrganisation = "organisation"
 	ObjectAuditLog     = "audit_log"
 )
 
 var objectTypes = map[string]bool{
 	"": true, ObjectCase: true, ObjectFile: true, ObjectUser: true, ObjectChannel: true,
-	ObjectRegister: true, ObjectOrganisation: true, ObjectAuditLog: true,
+	ObjectRegister: true, ObjectBreach: true, ObjectDataSubjectRequest: true, ObjectOrganisation: true, ObjectAuditLog: true,
 }
 
 // MaxTokenLen bounds ActorID, ObjectID and Detail.

@@ -37,6 +37,9 @@ var transitions = map[string][]string{
 	StateClosed:        {StateInvestigation},
 }
 
+// AllowedTransitions lists the states a case in state from may move to.
+func AllowedTransitions(from string) []string { return slices.Clone(transitions[from]) }
+
 // Outcomes are the standard closing reasons (CW-7); the free-text reason
 // goes into the sealed journal, the outcome id stays in clear for
 // statistics.
@@ -148,6 +151,11 @@ func (s *Service) ChangeState(ctx context.Context, st *accounts.Staff, reportID 
 		}
 		if closing {
 			if err := tx.InsertMessage(ctx, msg); err != nil {
+				return err
+			}
+			// The outcome message also acknowledges a report closed
+			// without an earlier reply.
+			if _, err := tx.SetAcknowledged(ctx, st.TenantID, reportID, now, now); err != nil {
 				return err
 			}
 			if err := tx.SetFeedbackGiven(ctx, st.TenantID, reportID, now); err != nil {

@@ -28,6 +28,10 @@ type Channel struct {
 type Recipient struct {
 	UserID    string
 	PublicKey string
+	// DisplayName and OfferExclusion decide whether the public form lists
+	// this handler as one the whistleblower may exclude (conflict of interest).
+	DisplayName    string
+	OfferExclusion bool
 }
 
 // InsertQuestionnaire stores one version of a questionnaire (JSON body).
@@ -117,7 +121,7 @@ func (tx *Tx) AddChannelHandler(ctx context.Context, tenantID, channelID, userID
 
 // ChannelRecipients lists the enabled handlers of a channel with their public keys.
 func (db *DB) ChannelRecipients(ctx context.Context, tenantID, channelID string) ([]Recipient, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT u.user_id, u.public_key FROM channel_handlers h
+	rows, err := db.read.QueryContext(ctx, `SELECT u.user_id, u.public_key, u.display_name, h.offer_exclusion FROM channel_handlers h
 		JOIN users u ON u.tenant_id = h.tenant_id AND u.user_id = h.user_id
 		WHERE h.tenant_id = $1 AND h.channel_id = $2 AND u.disabled_at IS NULL
 		ORDER BY u.user_id`, tenantID, channelID)
@@ -128,9 +132,11 @@ func (db *DB) ChannelRecipients(ctx context.Context, tenantID, channelID string)
 	var out []Recipient
 	for rows.Next() {
 		var r Recipient
-		if err := rows.Scan(&r.UserID, &r.PublicKey); err != nil {
+		var offer int64
+		if err := rows.Scan(&r.UserID, &r.PublicKey, &r.DisplayName, &offer); err != nil {
 			return nil, fmt.Errorf("store: scan recipient: %w", err)
 		}
+		r.OfferExclusion = offer == 1 && r.DisplayName != ""
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -165,6 +165,9 @@ CREATE INDEX sessions_expiry ON sessions (expires_at);
 	`
 ALTER TABLE tenants ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 
+ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE channel_handlers ADD COLUMN offer_exclusion INT64 NOT NULL DEFAULT 1;
+
 ALTER TABLE channels ADD COLUMN ack_days INT64 NOT NULL DEFAULT 7;
 ALTER TABLE channels ADD COLUMN feedback_months INT64 NOT NULL DEFAULT 3;
 
@@ -175,6 +178,7 @@ ALTER TABLE reports ADD COLUMN feedback_given_at INT64;
 ALTER TABLE reports ADD COLUMN closed_at INT64;
 ALTER TABLE reports ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 ALTER TABLE reports ADD COLUMN journal_seq INT64 NOT NULL DEFAULT 0;
+ALTER TABLE reports ADD COLUMN exclusions BYTES;
 ALTER TABLE reports ADD COLUMN next_due_at INT64 NOT NULL DEFAULT 9007199254740991;
 CREATE INDEX reports_next_due ON reports (tenant_id, next_due_at, received_at);
 

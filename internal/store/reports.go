@@ -32,6 +32,9 @@ type Report struct {
 	FeedbackGivenAt time.Time
 	ClosedAt        time.Time
 	Outcome         string // a closing reason id, in clear for statistics
+	// Exclusions lists the handlers the whistleblower excluded, sealed
+	// under the case key: who was excluded says whom the report concerns.
+	Exclusions []byte
 }
 
 // Key-wrap vocabulary: which key, held by what kind of holder.
@@ -91,7 +94,7 @@ const (
 
 const reportColumns = `tenant_id, report_id, case_number, channel_id, questionnaire_id, questionnaire_version, status,
 	receipt_lookup, file_recipient, file_identity, answers, identity_answers, received_at, last_activity_at,
-	ack_due_at, acknowledged_at, feedback_due_at, feedback_given_at, closed_at, outcome, next_due_at`
+	ack_due_at, acknowledged_at, feedback_due_at, feedback_given_at, closed_at, outcome, next_due_at, exclusions`
 
 func scanReport(row interface{ Scan(...any) error }) (Report, error) {
 	var r Report
@@ -100,7 +103,7 @@ func scanReport(row interface{ Scan(...any) error }) (Report, error) {
 	var nextDue int64
 	err := row.Scan(&r.TenantID, &r.ID, &r.CaseNumber, &r.ChannelID, &r.QuestionnaireID, &r.QuestionnaireVersion, &r.Status,
 		&r.ReceiptLookup, &r.FileRecipient, &r.FileIdentity, &r.Answers, &r.IdentityAnswers, &received, &activity,
-		&ackDue, &acked, &feedbackDue, &feedbackGiven, &closed, &r.Outcome, &nextDue)
+		&ackDue, &acked, &feedbackDue, &feedbackGiven, &closed, &r.Outcome, &nextDue, &r.Exclusions)
 	r.ReceivedAt = fromMS(received)
 	r.LastActivityAt = fromMS(activity)
 	r.AckDueAt, r.AcknowledgedAt, r.FeedbackDueAt = optMS(ackDue), optMS(acked), optMS(feedbackDue)
@@ -133,11 +136,11 @@ var ErrDuplicateReceipt = errors.New("store: receipt lookup already in use")
 // InsertReport stores a report row.
 func (tx *Tx) InsertReport(ctx context.Context, r Report) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO reports (`+reportColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		r.TenantID, r.ID, r.CaseNumber, r.ChannelID, r.QuestionnaireID, r.QuestionnaireVersion, r.Status,
 		r.ReceiptLookup, r.FileRecipient, r.FileIdentity, r.Answers, r.IdentityAnswers, ms(r.ReceivedAt), ms(r.LastActivityAt),
 		nullMS(r.AckDueAt), nullMS(r.AcknowledgedAt), nullMS(r.FeedbackDueAt), nullMS(r.FeedbackGivenAt), nullMS(r.ClosedAt), r.Outcome,
-		nextDue(r))
+		nextDue(r), r.Exclusions)
 	if err != nil {
 		if isUniqueViolation(err) && strings.Contains(err.Error(), "receipt_lookup") {
 			// The message names the constraint's columns on both engines.

@@ -12,6 +12,7 @@ type User struct {
 	TenantID     string
 	ID           string
 	Email        string
+	DisplayName  string // shown to whistleblowers only where a channel offers exclusion
 	Role         string
 	PwSalt       []byte
 	PwParams     string
@@ -27,14 +28,14 @@ type User struct {
 }
 
 const userColumns = `tenant_id, user_id, email, role, pw_salt, pw_params, pw_verifier, public_key,
-	secret_by_pw, secret_by_rec, totp_by_pw, totp_by_rec, totp_last_step, created_at, disabled_at`
+	secret_by_pw, secret_by_rec, totp_by_pw, totp_by_rec, totp_last_step, created_at, disabled_at, display_name`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created int64
 	var disabled *int64
 	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.Role, &u.PwSalt, &u.PwParams, &u.PwVerifier, &u.PublicKey,
-		&u.SecretByPw, &u.SecretByRec, &u.TOTPByPw, &u.TOTPByRec, &u.TOTPLastStep, &created, &disabled)
+		&u.SecretByPw, &u.SecretByRec, &u.TOTPByPw, &u.TOTPByRec, &u.TOTPLastStep, &created, &disabled, &u.DisplayName)
 	u.CreatedAt = fromMS(created)
 	u.DisabledAt = optMS(disabled)
 	return u, err
@@ -43,9 +44,9 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 // InsertUser creates a staff user.
 func (tx *Tx) InsertUser(ctx context.Context, u User) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, $15)`,
 		u.TenantID, u.ID, u.Email, u.Role, u.PwSalt, u.PwParams, u.PwVerifier, u.PublicKey,
-		u.SecretByPw, u.SecretByRec, u.TOTPByPw, u.TOTPByRec, u.TOTPLastStep, ms(u.CreatedAt))
+		u.SecretByPw, u.SecretByRec, u.TOTPByPw, u.TOTPByRec, u.TOTPLastStep, ms(u.CreatedAt), u.DisplayName)
 	if err != nil {
 		return fmt.Errorf("store: insert user: %w", duplicate(err))
 	}

@@ -431,15 +431,6 @@ func channelName(row cases.InboxRow, lang string) string {
 
 // ---- Case ----
 
-// caseTransitions mirrors the workflow of the cases package (CW-1): the
-// page offers only the changes the service will accept.
-var caseTransitions = map[string][]string{
-	cases.StateReceived:      {cases.StateScreening},
-	cases.StateScreening:     {cases.StateInvestigation, cases.StateClosed},
-	cases.StateInvestigation: {cases.StateClosed},
-	cases.StateClosed:        {cases.StateInvestigation},
-}
-
 // option is one choice of a select.
 type option struct {
 	Value, Label string
@@ -572,7 +563,8 @@ func sourceName(c *i18n.Catalog, lang, src string) string {
 func (s *Server) stateForms(lang, from string, in *stateForm) []stateForm {
 	c := s.d.Catalog
 	var out []stateForm
-	for _, to := range caseTransitions[from] {
+	// Only the changes the service will accept are offered (CW-1).
+	for _, to := range cases.AllowedTransitions(from) {
 		f := stateForm{To: to, Kind: "plain"}
 		switch {
 		case to == cases.StateClosed:

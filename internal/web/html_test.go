@@ -815,7 +815,9 @@ func TestHTMLCaseStateChanges(t *testing.T) {
 		t.Fatalf("reopen: %d", res.StatusCode)
 	}
 	body = offered("closed")
-	htmlWant(t, "reopened case", body, "<strong>Investigation</strong>", "Closed → Investigation", "New evidence.", "No open deadline")
+	// The outcome message acknowledged the case and gave feedback, so a
+	// reopened case shows both as done rather than a deadline.
+	htmlWant(t, "reopened case", body, "<strong>Investigation</strong>", "Closed → Investigation", "New evidence.", "Given 2025-03-04")
 
 	if res, _ := htmlDo(t, staff, htmlPostForm("/cases/nosuchcase/state",
 		url.Values{"csrf": {csrf}, "state": {"screening"}}, c)); res.StatusCode != http.StatusNotFound {
