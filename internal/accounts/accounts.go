@@ -86,10 +86,13 @@ func New(cfg Config) *Service {
 
 // NewUser is the input for CreateUser.
 type NewUser struct {
-	Email    string
-	Role     string
-	Password string
-	Channels []string // channel ids the user handles
+	Email string
+	// DisplayName is how whistleblowers see the user where a channel lets
+	// them exclude handlers; empty keeps the user off that list.
+	DisplayName string
+	Role        string
+	Password    string
+	Channels    []string // channel ids the user handles
 }
 
 // Created is shown once to the new user: it is never stored in clear.
@@ -137,7 +140,7 @@ func (s *Service) Prepare(ctx context.Context, in NewUser) (store.User, Created,
 	totpSecret := totp.NewSecret()
 	userID := newUserID()
 	u := store.User{
-		TenantID: s.cfg.Tenant, ID: userID, Email: email, Role: in.Role,
+		TenantID: s.cfg.Tenant, ID: userID, Email: email, Role: in.Role, DisplayName: strings.TrimSpace(in.DisplayName),
 		PwSalt: salt, PwParams: paramsString(s.cfg.Params), PwVerifier: pk.Verifier,
 		PublicKey:   id.Recipient(),
 		SecretByPw:  keys.Seal(pk.Key, id.Bytes(), adSecret(s.cfg.Tenant, userID, "password")),

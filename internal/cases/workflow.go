@@ -83,6 +83,8 @@ type journalBody struct {
 	Outcome   string `json:"outcome,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	MessageID string `json:"message_id,omitempty"`
+	Action    string `json:"action,omitempty"`  // access: grant or revoke
+	UserID    string `json:"user_id,omitempty"` // access: whose access changed
 }
 
 func sealEntry(k keys.Key, e store.JournalEntry, b journalBody) (store.JournalEntry, error) {
@@ -264,6 +266,8 @@ type JournalView struct {
 	Reason       string    `json:"reason,omitempty"`
 	MessageID    string    `json:"message_id,omitempty"`
 	FileID       string    `json:"file_id,omitempty"`
+	Action       string    `json:"action,omitempty"`
+	UserID       string    `json:"user_id,omitempty"`
 }
 
 // Journal opens a case's journal, merged with its messages and files in
@@ -304,7 +308,7 @@ func (s *Service) Journal(ctx context.Context, st *accounts.Staff, reportID stri
 			out = append(out, JournalView{ID: e.ID, Seq: e.Seq, Kind: e.Kind, AuthorType: e.AuthorType, AuthorID: e.AuthorID,
 				Supersedes: e.Supersedes, SupersededBy: supersededBy[e.ID], CreatedAt: e.CreatedAt,
 				Text: b.Text, Source: b.Source, LearnedOn: b.LearnedOn, From: b.From, To: b.To, Outcome: b.Outcome,
-				Reason: b.Reason, MessageID: b.MessageID})
+				Reason: b.Reason, MessageID: b.MessageID, Action: b.Action, UserID: b.UserID})
 		}
 	}
 	for _, m := range v.Messages {

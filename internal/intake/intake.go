@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/varsel/varsel/internal/blob"
@@ -26,6 +27,9 @@ var (
 	ErrUnknownChannel = errors.New("unknown channel")
 	// ErrBadReceipt is the one answer to every failed receipt login.
 	ErrBadReceipt = errors.New("receipt not recognised")
+	// ErrInvalidExclusion rejects an exclusion of someone the channel does
+	// not offer, or of every handler (the report would reach nobody).
+	ErrInvalidExclusion = errors.New("these handlers cannot be excluded")
 	// ErrThrottled means too many failed receipt logins lately.
 	ErrThrottled = errors.New("too many failed attempts; try again later")
 )
@@ -83,7 +87,16 @@ type Channel struct {
 	Name          questionnaire.Text
 	Description   questionnaire.Text
 	Questionnaire questionnaire.Questionnaire
-	row           store.Channel
+	// Excludable lists the handlers a whistleblower may exclude from the
+	// report because it concerns them (CW-5).
+	Excludable []Excludable
+	row        store.Channel
+}
+
+// Excludable is a handler offered for exclusion, by display name.
+type Excludable struct {
+	ID   string
+	Name string
 }
 
 // Channels lists the tenant's channels.
@@ -128,6 +141,15 @@ func (s *Service) channel(ctx context.Context, r store.Channel) (Channel, error)
 		return Channel{}, err
 	}
 	c.Questionnaire = q
+	recipients, err := s.cfg.DB.ChannelRecipients(ctx, s.cfg.Tenant, r.ID)
+	if err != nil {
+		return Channel{}, err
+	}
+	for _, rc := range recipients {
+		if rc.OfferExclusion {
+			c.Excludable = append(c.Excludable, Excludable{ID: rc.UserID, Name: rc.DisplayName})
+		}
+	}
 	return c, nil
 }
 
@@ -153,14 +175,21 @@ type Receipt struct {
 // draft's files are removed and nothing is stored. A *questionnaire.ValidationError
 // lists the answers to fix.
 func (s *Service) Submit(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers) (Receipt, error) {
-	rc, err := s.submit(ctx, d, channelID, answers)
+	return s.SubmitExcluding(ctx, d, channelID, answers, nil)
+}
+
+// SubmitExcluding is Submit with handlers the whistleblower excludes
+// because the report concerns them: their keys are never wrapped, so they
+// cannot read it even with the database (CW-5).
+func (s *Service) SubmitExcluding(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string) (Receipt, error) {
+	rc, err := s.submit(ctx, d, channelID, answers, exclude)
 	if err != nil {
 		s.Abandon(ctx, d)
 	}
 	return rc, err
 }
 
-func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers) (Receipt, error) {
+func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string) (Receipt, error) {
 	ch, err := s.Channel(ctx, channelID)
 	if err != nil {
 		return Receipt{}, err
@@ -169,7 +198,11 @@ func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string,
 	if err != nil {
 		return Receipt{}, err
 	}
-	recipients, err := s.cfg.DB.ChannelRecipients(ctx, s.cfg.Tenant, ch.ID)
+	all, err := s.cfg.DB.ChannelRecipients(ctx, s.cfg.Tenant, ch.ID)
+	if err != nil {
+		return Receipt{}, err
+	}
+	recipients, excluded, err := applyExclusions(all, exclude)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -198,7 +231,7 @@ func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string,
 			return Receipt{}, err
 		}
 		number, err := d.Commit(ctx, s.cfg.DB, report.Submission{Channel: ch.row, Content: content, Identity: identity,
-			Recipients: recipients, Receipt: rk, Now: now,
+			Recipients: recipients, Receipt: rk, Now: now, Excluded: excluded,
 			AckDue: policy.AckDue(now), FeedbackDue: policy.FeedbackDue(now, nil)})
 		if errors.Is(err, store.ErrDuplicateReceipt) && attempt < 2 {
 			continue
@@ -208,6 +241,34 @@ func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string,
 		}
 		return Receipt{Code: code, CaseNumber: number}, nil
 	}
+}
+
+// applyExclusions removes excluded handlers from the recipients. Only
+// handlers the channel offers can be excluded, and one must remain.
+func applyExclusions(all []store.Recipient, exclude []string) (keep []store.Recipient, excluded []string, err error) {
+	offered := map[string]bool{}
+	for _, r := range all {
+		if r.OfferExclusion {
+			offered[r.UserID] = true
+		}
+	}
+	for _, id := range exclude {
+		if !offered[id] {
+			return nil, nil, ErrInvalidExclusion
+		}
+		if !slices.Contains(excluded, id) {
+			excluded = append(excluded, id)
+		}
+	}
+	for _, r := range all {
+		if !slices.Contains(excluded, r.UserID) {
+			keep = append(keep, r)
+		}
+	}
+	if len(excluded) > 0 && len(keep) == 0 {
+		return nil, nil, ErrInvalidExclusion
+	}
+	return keep, excluded, nil
 }
 
 // Whistleblower is a logged-in whistleblower: a report and its keys.

@@ -61,6 +61,9 @@ type Submission struct {
 	Now        time.Time
 	// Statutory deadlines computed by the caller from the channel's policy.
 	AckDue, FeedbackDue time.Time
+	// Excluded lists handlers the whistleblower excluded (conflict of
+	// interest); the caller has already left them out of Recipients.
+	Excluded []string
 }
 
 // Commit seals the answers, wraps the keys to every recipient and to the
@@ -70,6 +73,12 @@ func (d *Draft) Commit(ctx context.Context, db *store.DB, s Submission) (int64, 
 	answers, err := sealJSON(d.Keys.Report, s.Content, adAnswers(d.Tenant, d.ID))
 	if err != nil {
 		return 0, err
+	}
+	var exclusions []byte
+	if len(s.Excluded) > 0 {
+		if exclusions, err = sealJSON(*d.Keys.Case, s.Excluded, ADExclusions(d.Tenant, d.ID)); err != nil {
+			return 0, err
+		}
 	}
 	var identity []byte
 	if len(s.Identity) > 0 {
@@ -107,7 +116,7 @@ func (d *Draft) Commit(ctx context.Context, db *store.DB, s Submission) (int64, 
 			FileIdentity:  keys.Seal(d.Keys.Report, d.fileIdentity.Bytes(), adFileIdentity(d.Tenant, d.ID)),
 			Answers:       answers, IdentityAnswers: identity,
 			ReceivedAt: s.Now, LastActivityAt: s.Now,
-			AckDueAt: s.AckDue, FeedbackDueAt: s.FeedbackDue,
+			AckDueAt: s.AckDue, FeedbackDueAt: s.FeedbackDue, Exclusions: exclusions,
 		}); err != nil {
 			return err
 		}

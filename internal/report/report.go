@@ -81,6 +81,11 @@ func adMessage(tenant, reportID, messageID string) []byte {
 	return keys.AD(tenant, "report", reportID, "message", messageID)
 }
 
+// ADExclusions binds the sealed list of excluded handlers to its case.
+func ADExclusions(tenant, reportID string) []byte {
+	return keys.AD(tenant, "report", reportID, "exclusions")
+}
+
 // ADJournal binds a sealed journal entry to its case and entry id.
 func ADJournal(tenant, reportID, entryID string) []byte {
 	return keys.AD(tenant, "report", reportID, "journal", entryID)
@@ -102,6 +107,9 @@ func sealJSON(k keys.Key, v any, ad []byte) ([]byte, error) {
 	}
 	return keys.Seal(k, b, ad), nil
 }
+
+// OpenJSON opens a sealed JSON value.
+func OpenJSON(k keys.Key, sealed, ad []byte, v any) error { return openJSON(k, sealed, ad, v) }
 
 func openJSON(k keys.Key, sealed, ad []byte, v any) error {
 	b, err := keys.Open(k, sealed, ad)

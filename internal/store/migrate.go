@@ -235,6 +235,86 @@ CREATE TABLE reminders_sent (
 	PRIMARY KEY (tenant_id, report_id, kind, user_id)
 );
 `,
+	// 3: GDPR registers: breach log (arts. 33, 34) and data-subject
+	// requests (arts. 12 to 22). Dates, types, states and deadlines are in
+	// clear for the deadline views; everything a person typed is sealed
+	// under the tenant's register key in register_entries.body.
+	`
+CREATE TABLE register_keyring (
+	tenant_id  TEXT PRIMARY KEY,
+	created_by TEXT NOT NULL,
+	created_at INT64 NOT NULL
+);
+
+CREATE TABLE register_keys (
+	tenant_id  TEXT NOT NULL,
+	user_id    TEXT NOT NULL,
+	wrapped    BYTES NOT NULL,
+	created_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, user_id)
+);
+
+CREATE TABLE breaches (
+	tenant_id             TEXT NOT NULL,
+	breach_id             TEXT NOT NULL,
+	breach_type           TEXT NOT NULL,
+	aware_at              INT64 NOT NULL,
+	notify_due_at         INT64 NOT NULL,
+	severity              INT64 NOT NULL,
+	risk                  TEXT NOT NULL,
+	risk_overridden       INT64 NOT NULL DEFAULT 0,
+	authority_notified_at INT64,
+	notified_late         INT64 NOT NULL DEFAULT 0,
+	subject_notice        TEXT NOT NULL DEFAULT '',
+	subject_notice_at     INT64,
+	status                TEXT NOT NULL,
+	closed_at             INT64,
+	entry_seq             INT64 NOT NULL DEFAULT 0,
+	created_by            TEXT NOT NULL,
+	created_at            INT64 NOT NULL,
+	updated_at            INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, breach_id)
+);
+CREATE INDEX breaches_due ON breaches (tenant_id, status, notify_due_at);
+
+CREATE TABLE dsr_requests (
+	tenant_id        TEXT NOT NULL,
+	request_id       TEXT NOT NULL,
+	request_type     TEXT NOT NULL,
+	channel          TEXT NOT NULL,
+	received_at      INT64 NOT NULL,
+	due_at           INT64 NOT NULL,
+	extended_months  INT64 NOT NULL DEFAULT 0,
+	extended_at      INT64,
+	informed_at      INT64,
+	verification     TEXT NOT NULL,
+	verify_method    TEXT NOT NULL DEFAULT '',
+	on_behalf        TEXT NOT NULL DEFAULT '',
+	verified_at      INT64,
+	status           TEXT NOT NULL,
+	closed_at        INT64,
+	complaint_notice INT64 NOT NULL DEFAULT 0,
+	entry_seq        INT64 NOT NULL DEFAULT 0,
+	created_by       TEXT NOT NULL,
+	created_at       INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, request_id)
+);
+CREATE INDEX dsr_requests_due ON dsr_requests (tenant_id, status, due_at);
+
+CREATE TABLE register_entries (
+	tenant_id  TEXT NOT NULL,
+	register   TEXT NOT NULL,
+	parent_id  TEXT NOT NULL,
+	entry_id   TEXT NOT NULL,
+	seq        INT64 NOT NULL,
+	kind       TEXT NOT NULL,
+	author_id  TEXT NOT NULL,
+	body       BYTES NOT NULL,
+	created_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, entry_id),
+	UNIQUE (tenant_id, register, parent_id, seq)
+);
+`,
 }
 
 func (db *DB) ddl(s string) string {

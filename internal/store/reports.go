@@ -332,3 +332,41 @@ func (db *DB) CountReports(ctx context.Context, tenantID string) (int, error) {
 	}
 	return n, nil
 }
+
+// Holder is a staff user who holds a case's report key.
+type Holder struct {
+	UserID      string
+	Email       string
+	DisplayName string
+}
+
+// ReportHolders lists the users who hold the report key of a case.
+func (db *DB) ReportHolders(ctx context.Context, tenantID, reportID string) ([]Holder, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT u.user_id, u.email, u.display_name FROM report_keys k
+		JOIN users u ON u.tenant_id = k.tenant_id AND u.user_id = k.holder_id
+		WHERE k.tenant_id = $1 AND k.report_id = $2 AND k.key_kind = 'report' AND k.holder_type = 'user'
+		ORDER BY u.email`, tenantID, reportID)
+	if err != nil {
+		return nil, fmt.Errorf("store: report holders: %w", err)
+	}
+	defer rows.Close()
+	var out []Holder
+	for rows.Next() {
+		var h Holder
+		if err := rows.Scan(&h.UserID, &h.Email, &h.DisplayName); err != nil {
+			return nil, fmt.Errorf("store: scan holder: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// DeleteUserReportKeys removes every key of a case a user holds.
+func (tx *Tx) DeleteUserReportKeys(ctx context.Context, tenantID, reportID, userID string) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, `DELETE FROM report_keys
+		WHERE tenant_id = $1 AND report_id = $2 AND holder_type = 'user' AND holder_id = $3`, tenantID, reportID, userID)
+	if err != nil {
+		return 0, fmt.Errorf("store: delete user report keys: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -43,6 +43,12 @@ type channelJSON struct {
 	Name          questionnaire.Text          `json:"name"`
 	Description   questionnaire.Text          `json:"description"`
 	Questionnaire questionnaire.Questionnaire `json:"questionnaire"`
+	Excludable    []excludableJSON            `json:"excludable_handlers"`
+}
+
+type excludableJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 func (s *Server) apiChannels(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +59,11 @@ func (s *Server) apiChannels(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]channelJSON, 0, len(chs))
 	for _, c := range chs {
-		out = append(out, channelJSON{ID: c.ID, Name: c.Name, Description: c.Description, Questionnaire: c.Questionnaire})
+		ex := []excludableJSON{}
+		for _, h := range c.Excludable {
+			ex = append(ex, excludableJSON{ID: h.ID, Name: h.Name})
+		}
+		out = append(out, channelJSON{ID: c.ID, Name: c.Name, Description: c.Description, Questionnaire: c.Questionnaire, Excludable: ex})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"channels": out})
 }
@@ -87,6 +97,7 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Channel string          `json:"channel"`
 		Answers json.RawMessage `json:"answers"`
+		Exclude []string        `json:"exclude"`
 	}
 	if len(fields["report"]) != 1 {
 		s.d.Intake.Abandon(ctx, draft)
@@ -104,7 +115,7 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("malformed_answers", "answers must be an object of strings or string arrays"))
 		return
 	}
-	rc, err := s.d.Intake.Submit(ctx, draft, body.Channel, answers)
+	rc, err := s.d.Intake.SubmitExcluding(ctx, draft, body.Channel, answers, body.Exclude)
 	if err != nil {
 		s.fail(w, r, err)
 		return

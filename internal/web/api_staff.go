@@ -224,3 +224,60 @@ func (s *Server) apiCaseMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusCreated)
 }
+
+type holderJSON struct {
+	UserID      string `json:"user_id"`
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name,omitempty"`
+}
+
+func (s *Server) apiCaseAccess(w http.ResponseWriter, r *http.Request) {
+	st, err := s.apiStaff(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	holders, err := s.d.Cases.Holders(r.Context(), st, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]holderJSON, 0, len(holders))
+	for _, h := range holders {
+		out = append(out, holderJSON{UserID: h.UserID, Email: h.Email, DisplayName: h.DisplayName})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"holders": out})
+}
+
+func (s *Server) apiCaseAccessGrant(w http.ResponseWriter, r *http.Request) {
+	st, err := s.apiStaff(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var body struct {
+		User string `json:"user"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.d.Cases.Grant(r.Context(), st, r.PathValue("id"), body.User); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiCaseAccessRevoke(w http.ResponseWriter, r *http.Request) {
+	st, err := s.apiStaff(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.d.Cases.Revoke(r.Context(), st, r.PathValue("id"), r.PathValue("user")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -159,6 +159,10 @@ func classify(err error) *problem {
 		return &problem{status: http.StatusTooManyRequests, code: "throttled", msg: err.Error()}
 	case errors.Is(err, session.ErrNoSession):
 		return &problem{status: http.StatusUnauthorized, code: "no_session", msg: "not logged in or session expired"}
+	case errors.Is(err, intake.ErrInvalidExclusion):
+		return &problem{status: http.StatusUnprocessableEntity, code: "invalid_exclusion", msg: err.Error()}
+	case errors.Is(err, cases.ErrExcluded), errors.Is(err, cases.ErrLastHolder):
+		return &problem{status: http.StatusConflict, code: "access_refused", msg: err.Error()}
 	case errors.Is(err, cases.ErrInvalidTransition), errors.Is(err, cases.ErrConflict):
 		return &problem{status: http.StatusConflict, code: "invalid_state", msg: err.Error()}
 	case errors.Is(err, cases.ErrReasonRequired), errors.Is(err, cases.ErrOutcomeRequired),

@@ -54,5 +54,8 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/state", API: true, Handler: s.apiCaseState},
 		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/journal", API: true, Handler: s.apiCaseJournal},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/journal", API: true, Handler: s.apiCaseJournalAdd},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/access", API: true, Handler: s.apiCaseAccess},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/access", API: true, Handler: s.apiCaseAccessGrant},
+		{Method: http.MethodDelete, Path: "/api/v1/staff/cases/{id}/access/{user}", API: true, Handler: s.apiCaseAccessRevoke},
 	}
 }
