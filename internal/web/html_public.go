@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,6 +123,8 @@ type reportFormData struct {
 	Identity     []fieldView
 	FilesHint    string
 	FilesDropped bool
+	// Exclude offers the channel's named handlers for exclusion (CW-5).
+	Exclude []option
 }
 
 func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
@@ -162,6 +165,9 @@ func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, lang s
 		Action:       withLang("/report/"+url.PathEscape(ch.ID), lang),
 		FilesHint:    c.T(lang, "form.files.hint", maxFiles, formatSize(s.d.Intake.MaxFileSize())),
 		FilesDropped: filesDropped}
+	for _, h := range ch.Excludable {
+		d.Exclude = append(d.Exclude, option{Value: h.ID, Label: h.Name, Selected: slices.Contains(form["exclude"], h.ID)})
+	}
 	for _, q := range ch.Questionnaire.Questions {
 		name := questionnaire.FormPrefix + q.ID
 		f := fieldView{ID: name, Name: name, Kind: string(q.Kind), Label: q.Label.In(lang), Help: q.Help.In(lang),
@@ -257,7 +263,7 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		lang = pageLang(r, l[0])
 	}
 	answers := ch.Questionnaire.FromForm(fields)
-	rc, err := s.d.Intake.Submit(ctx, draft, ch.ID, answers)
+	rc, err := s.d.Intake.SubmitExcluding(ctx, draft, ch.ID, answers, fields["exclude"])
 	var verr *questionnaire.ValidationError
 	if errors.As(err, &verr) {
 		s.renderReportForm(w, r, lang, http.StatusUnprocessableEntity, ch, fields, verr, files > 0)

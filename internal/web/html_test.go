@@ -908,3 +908,31 @@ func TestHTMLJournalNotesAndCorrections(t *testing.T) {
 		t.Errorf("correction of a missing entry: %d", res.StatusCode)
 	}
 }
+
+// CW-5 without JavaScript: the form lists the channel's named handlers;
+// ticking one keeps the report's keys from them.
+func TestHTMLReportFormLetsTheWhistleblowerExcludeAHandler(t *testing.T) {
+	env := htmlTestServer(t, true)
+	ctx := context.Background()
+	acc := accounts.New(accounts.Config{DB: env.db, KDF: keys.NewKDF(1), Params: keys.TestParams, Tenant: org.DefaultTenant, Now: env.clock.Now})
+	created, err := acc.CreateUser(ctx, accounts.NewUser{Email: "director@example.org", DisplayName: "Dina Director",
+		Role: accounts.RoleHandler, Password: htmlPassword, Channels: []string{org.DefaultChannel}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := htmlDo(t, env.srv.Public(), htmlGet("/report/general"))
+	htmlWant(t, "report form", body, `name="exclude" value="`+created.UserID+`"`, "Dina Director")
+
+	parts := []htmlPart{{name: "lang", value: "en"}, {name: "exclude", value: created.UserID}}
+	for k, v := range htmlValidAnswers() {
+		parts = append(parts, htmlPart{name: "q_" + k, value: v})
+	}
+	res, body := htmlDo(t, env.srv.Public(), htmlPostMultipart(t, "/report/general", parts))
+	if res.StatusCode != http.StatusOK || !htmlReceiptRE.MatchString(body) {
+		t.Fatalf("submit with exclusion: %d", res.StatusCode)
+	}
+	rows, err := env.db.Inbox(ctx, store.InboxQuery{TenantID: org.DefaultTenant, UserID: created.UserID})
+	if err != nil || rows.Total != 0 {
+		t.Fatalf("the excluded handler holds a key: %+v %v", rows, err)
+	}
+}
