@@ -65,6 +65,7 @@ const (
 	ActionCaseAccessGrant  = "case.access.grant"  // Detail: the grantee's user id
 	ActionCaseAccessRevoke = "case.access.revoke" // Detail: the former holder's user id
 	ActionCaseDelete       = "case.delete"        // case and its keys, messages and files deleted
+	ActionCaseDeadline     = "case.deadline"      // a deadline extended; Detail: which ("feedback")
 
 	// The whistleblower's identity (the optional identity answers).
 	ActionIdentityRequest = "identity.request" // access requested
@@ -98,7 +99,7 @@ var actions = map[string]bool{
 	ActionLogin: true, ActionLoginFailed: true, ActionLogout: true,
 	ActionCaseList: true, ActionCaseRead: true, ActionCaseFileRead: true, ActionCaseExport: true,
 	ActionCaseMessage: true, ActionCaseJournal: true, ActionCaseStateChange: true,
-	ActionCaseAccessGrant: true, ActionCaseAccessRevoke: true, ActionCaseDelete: true,
+	ActionCaseAccessGrant: true, ActionCaseAccessRevoke: true, ActionCaseDelete: true, ActionCaseDeadline: true,
 	ActionIdentityRequest: true, ActionIdentityApprove: true, ActionIdentityDeny: true, ActionIdentityRead: true,
 	ActionRegisterRead: true, ActionRegisterExport: true, ActionRegisterWrite: true,
 	ActionUserCreate: true, ActionUserRoleChange: true, ActionUserDisable: true, ActionUserEnable: true,
@@ -113,12 +114,16 @@ const (
 	ObjectUser         = "user"     // ObjectID: user id
 	ObjectChannel      = "channel"  // ObjectID: channel id
 	ObjectRegister     = "register" // ObjectID: empty or a register name token
+	ObjectOrganisation = "organisation"
+	ObjectAuditLog     = "audit_log"
+)
+
+// Object types of the GDPR registers.
+const (
 	// ObjectBreach is an entry of the breach log (GDPR art. 33(5)); ObjectID: breach id.
 	ObjectBreach = "breach"
 	// ObjectDataSubjectRequest is an entry of the data-subject request register; ObjectID: request id.
 	ObjectDataSubjectRequest = "dsr"
-	ObjectOrganisation = "organisation"
-	ObjectAuditLog     = "audit_log"
 )
 
 var objectTypes = map[string]bool{

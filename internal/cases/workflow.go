@@ -13,6 +13,7 @@ import (
 	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/audit"
 	"github.com/varsel/varsel/internal/keys"
+	"github.com/varsel/varsel/internal/notify"
 	"github.com/varsel/varsel/internal/report"
 	"github.com/varsel/varsel/internal/store"
 )
@@ -174,6 +175,71 @@ func (s *Service) ChangeState(ctx context.Context, st *accounts.Staff, reportID 
 		return ErrConflict
 	}
 	return err
+}
+
+// EntryDeadline journals a deadline extension.
+const EntryDeadline = "deadline"
+
+// MaxExtensionDays bounds one extension. The Directive allows external
+// channels up to 6 months in duly justified cases (art. 11(2)(d)); an
+// internal channel extending further than that needs a second look.
+const MaxExtensionDays = 92
+
+// ErrInvalidExtension rejects an extension without a reason, of a case
+// without an open feedback deadline, or by an unreasonable number of days.
+var ErrInvalidExtension = errors.New("an extension needs a reason, 1 to 92 days and an open feedback deadline")
+
+// ExtendFeedback moves the feedback deadline by days, with a reason (CW-3).
+// The change is journaled and audited, and reminders start over for the
+// new date.
+func (s *Service) ExtendFeedback(ctx context.Context, st *accounts.Staff, reportID string, days int, reason string) error {
+	c, err := s.open(ctx, st, reportID)
+	if err != nil {
+		return err
+	}
+	if c.Keys.Case == nil {
+		return ErrNoCaseKey
+	}
+	reason = strings.TrimSpace(reason)
+	r := c.Report
+	if reason == "" || utf8.RuneCountInString(reason) > report.MaxMessageLen || days < 1 || days > MaxExtensionDays ||
+		r.FeedbackDueAt.IsZero() || !r.FeedbackGivenAt.IsZero() || !r.ClosedAt.IsZero() {
+		return ErrInvalidExtension
+	}
+	ch, err := s.cfg.DB.Channel(ctx, r.TenantID, r.ChannelID)
+	if err != nil {
+		return err
+	}
+	t, err := s.cfg.DB.Tenant(ctx, r.TenantID)
+	if err != nil {
+		return err
+	}
+	policy, err := report.DeadlinePolicy(ch, t)
+	if err != nil {
+		return err
+	}
+	newDue := policy.Extend(r.FeedbackDueAt, days)
+	now := s.cfg.Now()
+	entry, err := sealEntry(*c.Keys.Case, store.JournalEntry{TenantID: st.TenantID, ReportID: reportID, ID: store.NewID(),
+		Kind: EntryDeadline, AuthorType: store.AuthorStaff, AuthorID: st.UserID, CreatedAt: now},
+		journalBody{Reason: reason, From: r.FeedbackDueAt.UTC().Format(time.RFC3339), To: newDue.UTC().Format(time.RFC3339)})
+	if err != nil {
+		return err
+	}
+	err = s.cfg.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetFeedbackDue(ctx, st.TenantID, reportID, newDue); err != nil {
+			return err
+		}
+		if _, err := tx.AppendJournal(ctx, entry); err != nil {
+			return err
+		}
+		_, err := s.audit.RecordTx(ctx, tx, caseEntry(st, audit.ActionCaseDeadline, audit.ObjectCase, reportID, "feedback"))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.cfg.DB.ResetReminders(ctx, st.TenantID, reportID, notify.KindFeedbackDueSoon, notify.KindFeedbackOverdue)
 }
 
 // Note is a journal entry written by a handler: what was learned or done,

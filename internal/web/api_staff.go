@@ -281,3 +281,24 @@ func (s *Server) apiCaseAccessRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+func (s *Server) apiCaseExtend(w http.ResponseWriter, r *http.Request) {
+	st, err := s.apiStaff(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var body struct {
+		Days   int    `json:"days"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.d.Cases.ExtendFeedback(r.Context(), st, r.PathValue("id"), body.Days, body.Reason); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

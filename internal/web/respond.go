@@ -10,6 +10,7 @@ import (
 	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/cases"
 	"github.com/varsel/varsel/internal/intake"
+	"github.com/varsel/varsel/internal/privacy"
 	"github.com/varsel/varsel/internal/questionnaire"
 	"github.com/varsel/varsel/internal/report"
 	"github.com/varsel/varsel/internal/session"
@@ -138,6 +139,7 @@ func classify(err error) *problem {
 	var p *problem
 	var verr *questionnaire.ValidationError
 	var mbe *http.MaxBytesError
+	var perr *privacy.Error
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -166,13 +168,23 @@ func classify(err error) *problem {
 	case errors.Is(err, cases.ErrInvalidTransition), errors.Is(err, cases.ErrConflict):
 		return &problem{status: http.StatusConflict, code: "invalid_state", msg: err.Error()}
 	case errors.Is(err, cases.ErrReasonRequired), errors.Is(err, cases.ErrOutcomeRequired),
-		errors.Is(err, cases.ErrMessageRequired), errors.Is(err, cases.ErrInvalidNote), errors.Is(err, cases.ErrNoCaseKey):
+		errors.Is(err, cases.ErrMessageRequired), errors.Is(err, cases.ErrInvalidNote), errors.Is(err, cases.ErrNoCaseKey),
+		errors.Is(err, cases.ErrInvalidExtension):
 		return &problem{status: http.StatusUnprocessableEntity, code: "invalid_request", msg: err.Error()}
+	case errors.As(err, &perr):
+		out := &problem{status: privacyStatus[perr.Kind], code: perr.Code, msg: perr.Msg}
+		for _, f := range perr.Fields {
+			out.fields = append(out.fields, fieldError{Question: f, Code: perr.Code})
+		}
+		return out
 	case errors.Is(err, cases.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		return &problem{status: http.StatusNotFound, code: "not_found", msg: "not found"}
 	}
 	return &problem{status: http.StatusInternalServerError, code: "internal", msg: "internal error"}
 }
+
+var privacyStatus = map[privacy.Kind]int{privacy.KindInvalid: http.StatusUnprocessableEntity,
+	privacy.KindConflict: http.StatusConflict, privacy.KindForbidden: http.StatusForbidden, privacy.KindNotFound: http.StatusNotFound}
 
 // fail answers an API request with the classified error.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -54,8 +54,25 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/state", API: true, Handler: s.apiCaseState},
 		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/journal", API: true, Handler: s.apiCaseJournal},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/journal", API: true, Handler: s.apiCaseJournalAdd},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/deadline-extension", API: true, Handler: s.apiCaseExtend},
 		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/access", API: true, Handler: s.apiCaseAccess},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/access", API: true, Handler: s.apiCaseAccessGrant},
 		{Method: http.MethodDelete, Path: "/api/v1/staff/cases/{id}/access/{user}", API: true, Handler: s.apiCaseAccessRevoke},
+
+		// GDPR registers (internal/privacy): admins and the DPO only.
+		{Method: http.MethodGet, Path: "/api/v1/staff/breaches", API: true, Handler: s.apiBreaches},
+		{Method: http.MethodPost, Path: "/api/v1/staff/breaches", API: true, Handler: s.apiBreachCreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/breaches/{id}", API: true, Handler: s.apiBreach},
+		{Method: http.MethodPost, Path: "/api/v1/staff/breaches/{id}/updates", API: true, Handler: s.apiBreachUpdate},
+		{Method: http.MethodPost, Path: "/api/v1/staff/breaches/{id}/notify-authority", API: true, Handler: s.apiBreachNotifyAuthority},
+		{Method: http.MethodPost, Path: "/api/v1/staff/breaches/{id}/subject-notice", API: true, Handler: s.apiBreachSubjectNotice},
+		{Method: http.MethodPost, Path: "/api/v1/staff/breaches/{id}/close", API: true, Handler: s.apiBreachClose},
+		{Method: http.MethodGet, Path: "/api/v1/staff/requests", API: true, Handler: s.apiRequests},
+		{Method: http.MethodPost, Path: "/api/v1/staff/requests", API: true, Handler: s.apiRequestCreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/requests/{id}", API: true, Handler: s.apiRequest},
+		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/verify", API: true, Handler: s.apiRequestVerify},
+		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/extend", API: true, Handler: s.apiRequestExtend},
+		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/complete", API: true, Handler: s.apiRequestComplete},
+		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/refuse", API: true, Handler: s.apiRequestRefuse},
 	}
 }

@@ -279,3 +279,35 @@ func TestStaffActionsAreAuditedInAnIntactChain(t *testing.T) {
 		}
 	}
 }
+
+// CW-3: the feedback deadline can be extended only with a reason; the
+// extension is journaled and moves the deadline by calendar days.
+func TestFeedbackDeadlineExtensionNeedsAReasonAndIsJournaled(t *testing.T) {
+	e := newAPIEnv(t, store.SQLite)
+	e.clock.t = time.Date(2027, 1, 31, 8, 0, 0, 0, time.UTC)
+	e.submitOK(minimalAnswers("extend"))
+	staff := e.staffLogin(e.handler)
+	id := e.oneCase(staff)
+	path := "/api/v1/staff/cases/" + id + "/deadline-extension"
+	e.doJSON(e.staff.URL, "POST", path, staff, map[string]any{"days": 30}, http.StatusUnprocessableEntity, nil)
+	e.doJSON(e.staff.URL, "POST", path, staff, map[string]any{"days": 0, "reason": "x"}, http.StatusUnprocessableEntity, nil)
+	e.doJSON(e.staff.URL, "POST", path, staff, map[string]any{"days": 400, "reason": "x"}, http.StatusUnprocessableEntity, nil)
+	var before, after struct {
+		FeedbackDue time.Time `json:"feedback_due"`
+	}
+	e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id, staff, nil, http.StatusOK, &before)
+	e.doJSON(e.staff.URL, "POST", path, staff, map[string]any{"days": 30, "reason": "waiting for the auditor's report"}, http.StatusNoContent, nil)
+	e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id, staff, nil, http.StatusOK, &after)
+	if !after.FeedbackDue.Equal(before.FeedbackDue.AddDate(0, 0, 30)) {
+		t.Fatalf("feedback due %v after extending %v by 30 days", after.FeedbackDue, before.FeedbackDue)
+	}
+	var j struct{ Entries []struct{ Kind, Reason string } }
+	e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id+"/journal", staff, nil, http.StatusOK, &j)
+	found := false
+	for _, en := range j.Entries {
+		found = found || en.Kind == "deadline" && en.Reason == "waiting for the auditor's report"
+	}
+	if !found {
+		t.Fatalf("extension not journaled: %+v", j.Entries)
+	}
+}
