@@ -62,10 +62,10 @@ func (db *DB) RegisterKey(ctx context.Context, tenantID, userID string) ([]byte,
 	return w, nil
 }
 
-// RegisterKeyUsers lists the enabled users of the given roles and whether
-// each already holds the register key.
+// RegisterKeyUsers lists the enabled users of the given roles (id, role
+// and public key only), split by whether each already holds the register key.
 func (db *DB) RegisterKeyUsers(ctx context.Context, tenantID string, roles ...string) (holders, lacking []User, err error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+prefixed("u.", userColumns)+`,
+	rows, err := db.read.QueryContext(ctx, `SELECT u.tenant_id, u.user_id, u.role, u.public_key,
 		CASE WHEN k.user_id IS NULL THEN 0 ELSE 1 END
 		FROM users u LEFT JOIN register_keys k ON k.tenant_id = u.tenant_id AND k.user_id = u.user_id
 		WHERE u.tenant_id = $1 AND u.disabled_at IS NULL ORDER BY u.user_id`, tenantID)
@@ -79,14 +79,10 @@ func (db *DB) RegisterKeyUsers(ctx context.Context, tenantID string, roles ...st
 	}
 	for rows.Next() {
 		var u User
-		var created int64
-		var disabled *int64
 		var has int
-		if err := rows.Scan(&u.TenantID, &u.ID, &u.Email, &u.Role, &u.PwSalt, &u.PwParams, &u.PwVerifier, &u.PublicKey,
-			&u.SecretByPw, &u.SecretByRec, &u.TOTPByPw, &u.TOTPByRec, &u.TOTPLastStep, &created, &disabled, &has); err != nil {
+		if err := rows.Scan(&u.TenantID, &u.ID, &u.Role, &u.PublicKey, &has); err != nil {
 			return nil, nil, fmt.Errorf("store: scan register key user: %w", err)
 		}
-		u.CreatedAt, u.DisabledAt = fromMS(created), optMS(disabled)
 		if !want[u.Role] {
 			continue
 		}
@@ -97,23 +93,6 @@ func (db *DB) RegisterKeyUsers(ctx context.Context, tenantID string, roles ...st
 		}
 	}
 	return holders, lacking, rows.Err()
-}
-
-func prefixed(p, cols string) string {
-	out := []byte{}
-	word := true
-	for i := 0; i < len(cols); i++ {
-		c := cols[i]
-		if word && c != ' ' && c != '\t' && c != '\n' && c != ',' {
-			out = append(out, p...)
-			word = false
-		}
-		if c == ',' {
-			word = true
-		}
-		out = append(out, c)
-	}
-	return string(out)
 }
 
 // --- entries ---
