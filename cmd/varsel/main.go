@@ -36,6 +36,8 @@ Usage:
   varsel init      [flags]   set up the organisation without a browser
   varsel user add  [flags]   create a staff user
   varsel audit verify [flags] check the audit log's hash chain
+  varsel scan      [flags] FILE  print the personal data in a text file as JSON
+  varsel redact    [flags]   write an anonymised copy of a text file
   varsel version             print the version
 
 Run "varsel <command> -h" for the flags of a command. Every setting can also
@@ -70,6 +72,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdUserAdd(rest[1:], stdin, stdout, stderr)
 	case "audit":
 		err = cmdAudit(rest, stdout, stderr)
+	case "scan":
+		err = cmdScan(rest, stdout, stderr)
+	case "redact":
+		err = cmdRedact(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -227,6 +233,7 @@ func cmdUserAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	fs.StringVar(&u.Email, "email", "", "e-mail address the user logs in with (required)")
 	fs.StringVar(&u.Role, "role", "", "admin, handler or dpo (required)")
 	fs.StringVar(&u.DisplayName, "name", "", "name whistleblowers see when a channel lets them exclude handlers (optional)")
+	fs.BoolVar(&u.Custodian, "custodian", false, "make the user a custodian of whistleblowers' identities (receives new reports' identity keys, decides identity requests)")
 	fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input")
 	fs.StringVar(&passwordFile, "password-file", "", "read the password from the first line of this file")
 	fs.Var(&channels, "channel", "id of a channel the user handles; repeatable (default "+org.DefaultChannel+")")

@@ -93,6 +93,10 @@ type NewUser struct {
 	Role        string
 	Password    string
 	Channels    []string // channel ids the user handles
+	// Custodian makes the user a custodian of whistleblowers' identities:
+	// new reports' identity keys are wrapped to them, and they decide
+	// handlers' requests to read an identity (CA-3).
+	Custodian bool
 }
 
 // Created is shown once to the new user: it is never stored in clear.
@@ -148,6 +152,7 @@ func (s *Service) Prepare(ctx context.Context, in NewUser) (store.User, Created,
 		TOTPByPw:    keys.Seal(pk.Key, totpSecret, adTOTP(s.cfg.Tenant, userID, "password")),
 		TOTPByRec:   keys.Seal(recKey, totpSecret, adTOTP(s.cfg.Tenant, userID, "recovery")),
 		CreatedAt:   s.cfg.Now(),
+		Custodian:   in.Custodian,
 	}
 	return u, Created{UserID: userID, TOTPSecret: totp.EncodeSecret(totpSecret),
 		TOTPURI: totp.URI(s.cfg.Issuer, email, totpSecret), RecoveryKey: recoveryDisplay}, nil

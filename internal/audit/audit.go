@@ -72,6 +72,10 @@ const (
 	ActionIdentityApprove = "identity.approve" // Detail: the approved user id
 	ActionIdentityDeny    = "identity.deny"    // Detail: the refused user id
 	ActionIdentityRead    = "identity.read"    // identity answers decrypted
+	// ActionIdentityConsent: the whistleblower shared their identity with
+	// the case's handlers. ActorSystem, ActorID "whistleblower"; Detail:
+	// the user id of a handler who received it (one entry per handler).
+	ActionIdentityConsent = "identity.consent"
 
 	// Registers (the record of reports kept under art. 18, statistics).
 	ActionRegisterRead   = "register.read"
@@ -100,7 +104,7 @@ var actions = map[string]bool{
 	ActionCaseList: true, ActionCaseRead: true, ActionCaseFileRead: true, ActionCaseExport: true,
 	ActionCaseMessage: true, ActionCaseJournal: true, ActionCaseStateChange: true,
 	ActionCaseAccessGrant: true, ActionCaseAccessRevoke: true, ActionCaseDelete: true, ActionCaseDeadline: true,
-	ActionIdentityRequest: true, ActionIdentityApprove: true, ActionIdentityDeny: true, ActionIdentityRead: true,
+	ActionIdentityRequest: true, ActionIdentityApprove: true, ActionIdentityDeny: true, ActionIdentityRead: true, ActionIdentityConsent: true,
 	ActionRegisterRead: true, ActionRegisterExport: true, ActionRegisterWrite: true,
 	ActionUserCreate: true, ActionUserRoleChange: true, ActionUserDisable: true, ActionUserEnable: true,
 	ActionUserRecover: true, ActionChannelChange: true, ActionSettingsChange: true,

@@ -385,6 +385,13 @@ func (s *Service) Journal(ctx context.Context, st *accounts.Staff, reportID stri
 		out = append(out, JournalView{ID: f.ID, Kind: "file", AuthorType: f.AuthorType, CreatedAt: f.CreatedAt,
 			Text: f.Name, FileID: f.ID})
 	}
+	// Identity requests, decisions and consents live in their own rows,
+	// since a custodian or the whistleblower may hold no case key.
+	identity, err := s.identityJournal(ctx, st, c)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, identity...)
 	slices.SortStableFunc(out, func(a, b JournalView) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
 }

@@ -211,6 +211,10 @@ func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string,
 		// who is added as a handler later cannot read it, so say so loudly.
 		s.cfg.Logger.Warn("report submitted to a channel without handlers", "channel", ch.ID)
 	}
+	custodians, err := s.custodians(ctx, excluded)
+	if err != nil {
+		return Receipt{}, err
+	}
 	tenant, err := s.cfg.DB.Tenant(ctx, s.cfg.Tenant)
 	if err != nil {
 		return Receipt{}, err
@@ -231,7 +235,7 @@ func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string,
 			return Receipt{}, err
 		}
 		number, err := d.Commit(ctx, s.cfg.DB, report.Submission{Channel: ch.row, Content: content, Identity: identity,
-			Recipients: recipients, Receipt: rk, Now: now, Excluded: excluded,
+			Recipients: recipients, Custodians: custodians, Receipt: rk, Now: now, Excluded: excluded,
 			AckDue: policy.AckDue(now), FeedbackDue: policy.FeedbackDue(now, nil)})
 		if errors.Is(err, store.ErrDuplicateReceipt) && attempt < 2 {
 			continue

@@ -120,7 +120,10 @@ type Setup struct {
 // default channel and questionnaire, and the first admin (a handler of the
 // default channel) in one transaction.
 func CompleteSetup(ctx context.Context, db *store.DB, acc *accounts.Service, tenant string, s Setup, now time.Time) (accounts.Created, error) {
-	u, created, err := acc.Prepare(ctx, accounts.NewUser{Email: s.Email, Role: accounts.RoleAdmin, Password: s.Password})
+	u, created, err := acc.Prepare(ctx, accounts.NewUser{Email: s.Email, Role: accounts.RoleAdmin, Password: s.Password,
+		// The first admin is the first custodian of identities, so that
+		// identity requests can be decided from the start.
+		Custodian: true})
 	if err != nil {
 		return accounts.Created{}, err
 	}

@@ -111,6 +111,10 @@ func TestCompleteSetupWorksOncePerToken(t *testing.T) {
 		if created.UserID == "" || created.RecoveryKey == "" || created.TOTPSecret == "" {
 			t.Errorf("Created = %+v", created)
 		}
+		// CA-3: the first admin is a custodian of identities.
+		if u, err := db.UserByID(ctx, tenant, created.UserID); err != nil || !u.Custodian {
+			t.Errorf("setup admin custodian = %v, %v", u.Custodian, err)
+		}
 		if ok, _ := org.SetupTokenValid(ctx, db, tenant, token); ok {
 			t.Error("the token is still valid after use")
 		}

@@ -57,6 +57,9 @@ type Submission struct {
 	Content    questionnaire.Answers
 	Identity   questionnaire.Answers
 	Recipients []store.Recipient
+	// Custodians receive the identity key in custody (CA-3); handlers
+	// never get it at submission. The caller has left out excluded users.
+	Custodians []store.Recipient
 	Receipt    keys.ReceiptKeys
 	Now        time.Time
 	// Statutory deadlines computed by the caller from the channel's policy.
@@ -66,7 +69,8 @@ type Submission struct {
 	Excluded []string
 }
 
-// Commit seals the answers, wraps the keys to every recipient and to the
+// Commit seals the answers, wraps the report and case keys to every
+// recipient, the identity key to every custodian, both answer keys to the
 // receipt, and writes the report, its keys and its files in one
 // transaction. It returns the case number.
 func (d *Draft) Commit(ctx context.Context, db *store.DB, s Submission) (int64, error) {
@@ -93,13 +97,23 @@ func (d *Draft) Commit(ctx context.Context, db *store.DB, s Submission) (int64, 
 			Wrapped: keys.Seal(s.Receipt.Key, d.Keys.Identity[:], ADReceiptWrap(d.Tenant, d.ID, store.KeyIdentity))},
 	}
 	for _, r := range s.Recipients {
-		for kind, k := range map[string]keys.Key{store.KeyReport: d.Keys.Report, store.KeyIdentity: *d.Keys.Identity, store.KeyCase: *d.Keys.Case} {
+		// The identity key is not among them: a handler reads the identity
+		// only after a custodian approves or the whistleblower consents.
+		for kind, k := range map[string]keys.Key{store.KeyReport: d.Keys.Report, store.KeyCase: *d.Keys.Case} {
 			w, err := keys.WrapKey(r.PublicKey, k)
 			if err != nil {
 				return 0, fmt.Errorf("report: wrap key for a handler: %w", err)
 			}
 			wraps = append(wraps, store.ReportKey{Kind: kind, HolderType: store.HolderUser, HolderID: r.UserID, Alg: AlgAgeX25519, Wrapped: w})
 		}
+	}
+	for _, c := range s.Custodians {
+		w, err := keys.WrapKey(c.PublicKey, *d.Keys.Identity)
+		if err != nil {
+			return 0, fmt.Errorf("report: wrap identity key for a custodian: %w", err)
+		}
+		wraps = append(wraps, store.ReportKey{Kind: store.KeyIdentity, HolderType: store.HolderCustodian, HolderID: c.UserID,
+			Alg: AlgAgeX25519, Wrapped: w})
 	}
 	var number int64
 	err = db.InTx(ctx, func(tx *store.Tx) error {

@@ -315,6 +315,32 @@ CREATE TABLE register_entries (
 	UNIQUE (tenant_id, register, parent_id, seq)
 );
 `,
+	// 4: identity vault (CA-2, CA-3; Directive art. 16): custodians hold
+	// the identity keys; handlers' requests and whistleblowers' consents.
+	// Who asked, when and what was decided are in clear; the reasons are
+	// sealed under a per-request key wrapped (key_wraps, JSON user id ->
+	// age ciphertext) to the custodians and the requester.
+	`
+ALTER TABLE users ADD COLUMN custodian INT64 NOT NULL DEFAULT 0;
+
+CREATE TABLE identity_requests (
+	tenant_id       TEXT NOT NULL,
+	request_id      TEXT NOT NULL,
+	report_id       TEXT NOT NULL,
+	kind            TEXT NOT NULL,
+	requester_id    TEXT NOT NULL,
+	state           TEXT NOT NULL,
+	decided_by      TEXT NOT NULL DEFAULT '',
+	reason          BYTES,
+	decision_reason BYTES,
+	key_wraps       BYTES,
+	created_at      INT64 NOT NULL,
+	decided_at      INT64,
+	PRIMARY KEY (tenant_id, request_id)
+);
+CREATE INDEX identity_requests_report ON identity_requests (tenant_id, report_id, created_at);
+CREATE INDEX identity_requests_state ON identity_requests (tenant_id, state, created_at);
+`,
 }
 
 func (db *DB) ddl(s string) string {

@@ -25,17 +25,25 @@ type User struct {
 	TOTPLastStep int64
 	CreatedAt    time.Time
 	DisabledAt   time.Time
+	// Custodian marks a user who receives every new report's identity key
+	// and decides handlers' requests to read identities (CA-3).
+	Custodian bool
 }
 
 const userColumns = `tenant_id, user_id, email, role, pw_salt, pw_params, pw_verifier, public_key,
 	secret_by_pw, secret_by_rec, totp_by_pw, totp_by_rec, totp_last_step, created_at, disabled_at, display_name`
 
+// userSelect is userColumns plus the custodian flag, which scanUser reads.
+const userSelect = userColumns + `, custodian`
+
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created int64
 	var disabled *int64
+	var custodian int64
 	err := row.Scan(&u.TenantID, &u.ID, &u.Email, &u.Role, &u.PwSalt, &u.PwParams, &u.PwVerifier, &u.PublicKey,
-		&u.SecretByPw, &u.SecretByRec, &u.TOTPByPw, &u.TOTPByRec, &u.TOTPLastStep, &created, &disabled, &u.DisplayName)
+		&u.SecretByPw, &u.SecretByRec, &u.TOTPByPw, &u.TOTPByRec, &u.TOTPLastStep, &created, &disabled, &u.DisplayName, &custodian)
+	u.Custodian = custodian == 1
 	u.CreatedAt = fromMS(created)
 	u.DisabledAt = optMS(disabled)
 	return u, err
@@ -43,10 +51,14 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 
 // InsertUser creates a staff user.
 func (tx *Tx) InsertUser(ctx context.Context, u User) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, $15)`,
+	custodian := 0
+	if u.Custodian {
+		custodian = 1
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO users (`+userSelect+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, $15, $16)`,
 		u.TenantID, u.ID, u.Email, u.Role, u.PwSalt, u.PwParams, u.PwVerifier, u.PublicKey,
-		u.SecretByPw, u.SecretByRec, u.TOTPByPw, u.TOTPByRec, u.TOTPLastStep, ms(u.CreatedAt), u.DisplayName)
+		u.SecretByPw, u.SecretByRec, u.TOTPByPw, u.TOTPByRec, u.TOTPLastStep, ms(u.CreatedAt), u.DisplayName, custodian)
 	if err != nil {
 		return fmt.Errorf("store: insert user: %w", duplicate(err))
 	}
@@ -56,7 +68,7 @@ func (tx *Tx) InsertUser(ctx context.Context, u User) error {
 // UserByEmail finds an enabled or disabled user by e-mail address.
 func (db *DB) UserByEmail(ctx context.Context, tenantID, email string) (User, error) {
 	u, err := scanUser(db.read.QueryRowContext(ctx,
-		`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND email = $2`, tenantID, email))
+		`SELECT `+userSelect+` FROM users WHERE tenant_id = $1 AND email = $2`, tenantID, email))
 	if err != nil {
 		return User{}, fmt.Errorf("store: user by email: %w", notFound(err))
 	}
@@ -66,7 +78,7 @@ func (db *DB) UserByEmail(ctx context.Context, tenantID, email string) (User, er
 // UserByID finds a user.
 func (db *DB) UserByID(ctx context.Context, tenantID, userID string) (User, error) {
 	u, err := scanUser(db.read.QueryRowContext(ctx,
-		`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID))
+		`SELECT `+userSelect+` FROM users WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID))
 	if err != nil {
 		return User{}, fmt.Errorf("store: user: %w", notFound(err))
 	}
@@ -95,4 +107,23 @@ func (db *DB) ClaimTOTPStep(ctx context.Context, tenantID, userID string, step i
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// Users lists a tenant's enabled users, by e-mail address.
+func (db *DB) Users(ctx context.Context, tenantID string) ([]User, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+userSelect+` FROM users
+		WHERE tenant_id = $1 AND disabled_at IS NULL ORDER BY email`, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("store: users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan user: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }

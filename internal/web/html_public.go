@@ -364,6 +364,8 @@ type reportData struct {
 	ReplyError   string
 	FilesAction  string
 	CaseID       string
+	// IdentityConsent lets the whistleblower share their identity (status page).
+	IdentityConsent *identityConsentData
 }
 
 // answerRows lists a report's answers in questionnaire order with their
@@ -434,6 +436,10 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, lang strin
 		Identity:     answerRows(rv.Questionnaire, rv.Identity, lang, true),
 		ReplyAction:  withLang("/status/messages", lang), FilesAction: withLang("/status/files", lang),
 		ReplyText: replyText, ReplyError: replyErr}
+	if d.IdentityConsent, err = s.identityConsent(r, lang, wb); err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
 	for _, f := range rv.Files {
 		d.Files = append(d.Files, fileRow{Name: f.Name, Size: formatSize(f.Size), Time: f.CreatedAt,
 			URL: "/status/files/" + url.PathEscape(f.ID)})

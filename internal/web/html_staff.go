@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -485,7 +486,7 @@ type noteForm struct {
 // journalRow is one journal entry on the case page.
 type journalRow struct {
 	Anchor    string
-	Kind      string // note, state, message, file
+	Kind      string // note, state, message, file, access, deadline
 	Time      time.Time
 	Author    string
 	Text      string
@@ -508,6 +509,20 @@ type caseData struct {
 	Transitions []stateForm
 	Journal     []journalRow
 	Note        noteForm
+	// IdentityAccess is the request form for a sealed identity (CA-3).
+	IdentityAccess *identityPanel
+	// Access lists who can open the case; Grantable who could be added.
+	AccessAction string
+	Access       []holderRow
+	Grantable    []option
+	// ExtendAction is set while a feedback deadline is open.
+	ExtendAction string
+}
+
+// holderRow is one person with access to the case.
+type holderRow struct {
+	UserID, Label string
+	Self          bool
 }
 
 // caseInput carries what a rejected form posted, to show it again.
@@ -626,6 +641,17 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 	if rv.Identity != nil {
 		d.Identity = answerRows(rv.Questionnaire, rv.Identity, lang, true)
 	}
+	if d.IdentityAccess, err = s.identityPanel(r, lang, st, rv); err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	if err := s.fillAccess(r, st, rv.ID, lang, &d); err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	if !rv.FeedbackDueAt.IsZero() && rv.FeedbackGivenAt.IsZero() && rv.ClosedAt.IsZero() {
+		d.ExtendAction = withLang(base+"/deadline-extension", lang)
+	}
 	for _, f := range rv.Files {
 		author := c.T(lang, "staff.from.whistleblower")
 		if f.AuthorType == store.AuthorStaff {
@@ -709,6 +735,19 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 			row.URL = "#messages-title"
 		case "file":
 			row.Text, row.URL = e.Text, base+"/files/"+url.PathEscape(e.FileID)
+		case cases.EntryIdentity:
+			s.identityJournalRow(r.Context(), st, lang, &row, e)
+		case cases.EntryAccess:
+			who := s.userLabel(r.Context(), st.TenantID, e.UserID)
+			if e.Action == "revoke" {
+				row.Text = c.T(lang, "staff.journal.access.revoke", who)
+			} else {
+				row.Text = c.T(lang, "staff.journal.access.grant", who)
+			}
+		case cases.EntryDeadline:
+			row.Text = c.T(lang, "staff.journal.deadline.moved", s.formatLocalDate(r, st.TenantID, e.From),
+				s.formatLocalDate(r, st.TenantID, e.To))
+			row.Reason = e.Reason
 		}
 		d.Journal = append(d.Journal, row)
 	}
@@ -925,4 +964,112 @@ func (s *Server) caseFileDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sendFile(w, f)
+}
+
+// userLabel names a staff user in the journal by e-mail address; a user
+// who no longer exists is shown by id.
+func (s *Server) userLabel(ctx context.Context, tenant, userID string) string {
+	u, err := s.d.DB.UserByID(ctx, tenant, userID)
+	if err != nil {
+		return userID
+	}
+	if u.DisplayName != "" {
+		return u.DisplayName + " <" + u.Email + ">"
+	}
+	return u.Email
+}
+
+// formatLocalDate shows an RFC 3339 time from a journal entry as a date in
+// the organisation's time zone.
+func (s *Server) formatLocalDate(r *http.Request, tenant, rfc3339 string) string {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		return rfc3339
+	}
+	if loc, err := s.orgLocation(r, tenant); err == nil {
+		t = t.In(loc)
+	}
+	return t.Format(time.DateOnly)
+}
+
+// fillAccess lists the case's holders and the users who could be granted
+// access (CA-1).
+func (s *Server) fillAccess(r *http.Request, st *accounts.Staff, id, lang string, d *caseData) error {
+	holders, err := s.d.Cases.Holders(r.Context(), st, id)
+	if err != nil {
+		return err
+	}
+	users, err := s.d.DB.Users(r.Context(), st.TenantID)
+	if err != nil {
+		return err
+	}
+	d.AccessAction = withLang("/cases/"+url.PathEscape(id)+"/access", lang)
+	held := map[string]bool{}
+	for _, h := range holders {
+		held[h.UserID] = true
+		label := h.Email
+		if h.DisplayName != "" {
+			label = h.DisplayName + " <" + h.Email + ">"
+		}
+		d.Access = append(d.Access, holderRow{UserID: h.UserID, Label: label, Self: h.UserID == st.UserID})
+	}
+	for _, u := range users {
+		if !held[u.ID] {
+			d.Grantable = append(d.Grantable, option{Value: u.ID, Label: u.Email})
+		}
+	}
+	return nil
+}
+
+// caseAccessSubmit grants or revokes access to a case.
+func (s *Server) caseAccessSubmit(w http.ResponseWriter, r *http.Request) {
+	st, token, lang := s.staffForm(w, r)
+	if st == nil {
+		return
+	}
+	id, user := r.PathValue("id"), r.PostForm.Get("user")
+	var err error
+	if r.PostForm.Get("action") == "revoke" {
+		err = s.d.Cases.Revoke(r.Context(), st, id, user)
+	} else {
+		err = s.d.Cases.Grant(r.Context(), st, id, user)
+	}
+	c := s.d.Catalog
+	switch {
+	case err == nil:
+		http.Redirect(w, r, withLang("/cases/"+url.PathEscape(id), lang)+"#access-title", http.StatusSeeOther)
+	case errors.Is(err, cases.ErrExcluded):
+		s.renderCase(w, r, lang, http.StatusConflict, st, token, caseInput{Other: c.T(lang, "staff.access.error.excluded"), OtherHref: "#access-title"})
+	case errors.Is(err, cases.ErrLastHolder):
+		s.renderCase(w, r, lang, http.StatusConflict, st, token, caseInput{Other: c.T(lang, "staff.access.error.last"), OtherHref: "#access-title"})
+	case errors.Is(err, cases.ErrNotFound) && r.PostForm.Get("action") != "revoke":
+		// An unknown grantee or an unknown case: the case page decides which.
+		s.renderCase(w, r, lang, http.StatusUnprocessableEntity, st, token, caseInput{Other: c.T(lang, "staff.access.error.user"), OtherHref: "#access-title"})
+	case errors.Is(err, cases.ErrNotFound):
+		s.pages.notFound(w, r)
+	default:
+		s.errorPage(w, r, lang, err, "/cases/"+url.PathEscape(id))
+	}
+}
+
+// caseExtendSubmit extends the feedback deadline with a reason (CW-3).
+func (s *Server) caseExtendSubmit(w http.ResponseWriter, r *http.Request) {
+	st, token, lang := s.staffForm(w, r)
+	if st == nil {
+		return
+	}
+	id := r.PathValue("id")
+	days, _ := strconv.Atoi(r.PostForm.Get("days"))
+	err := s.d.Cases.ExtendFeedback(r.Context(), st, id, days, r.PostForm.Get("reason"))
+	switch {
+	case err == nil:
+		http.Redirect(w, r, withLang("/cases/"+url.PathEscape(id), lang)+"#journal-title", http.StatusSeeOther)
+	case errors.Is(err, cases.ErrInvalidExtension):
+		s.renderCase(w, r, lang, http.StatusUnprocessableEntity, st, token,
+			caseInput{Other: s.d.Catalog.T(lang, "staff.extend.error"), OtherHref: "#extend-days"})
+	case errors.Is(err, cases.ErrNotFound):
+		s.pages.notFound(w, r)
+	default:
+		s.errorPage(w, r, lang, err, "/cases/"+url.PathEscape(id))
+	}
 }

@@ -26,6 +26,10 @@ func (s *Server) publicRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/wb/messages", API: true, Handler: s.apiWBMessage},
 		{Method: http.MethodPost, Path: "/api/v1/wb/files", API: true, Handler: s.apiWBFiles},
 		{Method: http.MethodGet, Path: "/api/v1/wb/files/{file}", API: true, Handler: s.apiWBFile},
+
+		// Identity vault: the whistleblower's consent (CA-3).
+		{Method: http.MethodPost, Path: "/status/identity-consent", Handler: s.wbIdentityConsentSubmit},
+		{Method: http.MethodPost, Path: "/api/v1/wb/identity-consent", API: true, Handler: s.apiWBIdentityConsent},
 	}
 }
 
@@ -42,6 +46,8 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/cases/{id}/state", Handler: s.caseStateSubmit},
 		{Method: http.MethodPost, Path: "/cases/{id}/journal", Handler: s.caseJournalSubmit},
 		{Method: http.MethodGet, Path: "/cases/{id}/files/{file}", Handler: s.caseFileDownload},
+		{Method: http.MethodPost, Path: "/cases/{id}/access", Handler: s.caseAccessSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/deadline-extension", Handler: s.caseExtendSubmit},
 		{Method: http.MethodGet, Path: "/static/{name}", Handler: s.static},
 
 		{Method: http.MethodGet, Path: "/api/v1/openapi.json", Handler: s.openAPI("staff.json")},
@@ -74,5 +80,16 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/extend", API: true, Handler: s.apiRequestExtend},
 		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/complete", API: true, Handler: s.apiRequestComplete},
 		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/refuse", API: true, Handler: s.apiRequestRefuse},
+
+		// Identity vault: requests to read a whistleblower's identity and
+		// custodians' decisions (CA-3).
+		{Method: http.MethodPost, Path: "/cases/{id}/identity-requests", Handler: s.caseIdentityRequestSubmit},
+		{Method: http.MethodGet, Path: "/identity-requests", Handler: s.identityRequestsPage},
+		{Method: http.MethodPost, Path: "/identity-requests/{rid}/approve", Handler: s.identityApproveSubmit},
+		{Method: http.MethodPost, Path: "/identity-requests/{rid}/deny", Handler: s.identityDenySubmit},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/identity-requests", API: true, Handler: s.apiIdentityRequestCreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/identity-requests", API: true, Handler: s.apiIdentityRequests},
+		{Method: http.MethodPost, Path: "/api/v1/staff/identity-requests/{rid}/approve", API: true, Handler: s.apiIdentityApprove},
+		{Method: http.MethodPost, Path: "/api/v1/staff/identity-requests/{rid}/deny", API: true, Handler: s.apiIdentityDeny},
 	}
 }

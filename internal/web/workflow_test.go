@@ -301,7 +301,9 @@ func TestFeedbackDeadlineExtensionNeedsAReasonAndIsJournaled(t *testing.T) {
 	if !after.FeedbackDue.Equal(before.FeedbackDue.AddDate(0, 0, 30)) {
 		t.Fatalf("feedback due %v after extending %v by 30 days", after.FeedbackDue, before.FeedbackDue)
 	}
-	var j struct{ Entries []struct{ Kind, Reason string } }
+	var j struct {
+		Entries []struct{ Kind, Reason string }
+	}
 	e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+id+"/journal", staff, nil, http.StatusOK, &j)
 	found := false
 	for _, en := range j.Entries {
