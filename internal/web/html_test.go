@@ -936,3 +936,58 @@ func TestHTMLReportFormLetsTheWhistleblowerExcludeAHandler(t *testing.T) {
 		t.Fatalf("the excluded handler holds a key: %+v %v", rows, err)
 	}
 }
+
+// CA-1 and CW-3 in the staff UI: access is granted and revoked from the
+// case page, the last holder stays, and the feedback deadline can be
+// extended with a reason.
+func TestHTMLCaseAccessAndDeadlineExtension(t *testing.T) {
+	env := htmlTestServer(t, true)
+	ctx := context.Background()
+	acc := accounts.New(accounts.Config{DB: env.db, KDF: keys.NewKDF(1), Params: keys.TestParams, Tenant: org.DefaultTenant, Now: env.clock.Now})
+	colleague, err := acc.CreateUser(ctx, accounts.NewUser{Email: "colleague@example.org", Role: accounts.RoleHandler,
+		Password: htmlPassword}) // in no channel: no key until granted
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, casePath := htmlStaffCase(t, env, htmlValidAnswers())
+	st := htmlStaff(t, env, c)
+	csrf := csrfToken(c.Value)
+	staff := env.srv.Staff()
+
+	_, body := htmlDo(t, staff, htmlGet(casePath, c))
+	htmlWant(t, "case page", body, `id="access-title"`, "handler@example.org", `name="action" value="grant"`,
+		`<option value="`+colleague.UserID+`">colleague@example.org</option>`, `id="extend-days"`)
+
+	res, _ := htmlDo(t, staff, htmlPostForm(casePath+"/access", url.Values{"csrf": {csrf}, "action": {"grant"}, "user": {colleague.UserID}}, c))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("grant: %d", res.StatusCode)
+	}
+	_, body = htmlDo(t, staff, htmlGet(casePath, c))
+	htmlWant(t, "case page after the grant", body, "colleague@example.org was given access to the case.")
+
+	res, _ = htmlDo(t, staff, htmlPostForm(casePath+"/access", url.Values{"csrf": {csrf}, "action": {"revoke"}, "user": {colleague.UserID}}, c))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", res.StatusCode)
+	}
+	res, body = htmlDo(t, staff, htmlPostForm(casePath+"/access", url.Values{"csrf": {csrf}, "action": {"revoke"}, "user": {st.UserID}}, c))
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("revoking the last holder: %d", res.StatusCode)
+	}
+	htmlWant(t, "refused revocation", body, "At least one case handler must keep access.")
+	res, _ = htmlDo(t, staff, htmlPostForm(casePath+"/access", url.Values{"action": {"grant"}, "user": {colleague.UserID}}, c))
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("grant without csrf: %d", res.StatusCode)
+	}
+
+	res, body = htmlDo(t, staff, htmlPostForm(casePath+"/deadline-extension", url.Values{"csrf": {csrf}, "days": {"30"}}, c))
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("extension without a reason: %d", res.StatusCode)
+	}
+	htmlWant(t, "refused extension", body, "An extension needs a reason")
+	res, _ = htmlDo(t, staff, htmlPostForm(casePath+"/deadline-extension", url.Values{"csrf": {csrf}, "days": {"30"}, "reason": {"Waiting for <b>the auditor</b>"}}, c))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("extension: %d", res.StatusCode)
+	}
+	_, body = htmlDo(t, staff, htmlGet(casePath, c))
+	htmlWant(t, "case page after the extension", body, "Feedback deadline moved from", "Waiting for &lt;b&gt;the auditor&lt;/b&gt;")
+}
