@@ -341,6 +341,15 @@ CREATE TABLE identity_requests (
 CREATE INDEX identity_requests_report ON identity_requests (tenant_id, report_id, created_at);
 CREATE INDEX identity_requests_state ON identity_requests (tenant_id, state, created_at);
 `,
+	// 5: intake drafts for the metadata confirmation step (issue 4).
+	`-- placeholder: filled by the intake drafts change
+`,
+	// 6: retention and deletion (issue 5).
+	`-- placeholder: filled by the retention change
+`,
+	// 7: persons concerned and their notification (issue 3).
+	`-- placeholder: filled by the persons-concerned change
+`,
 }
 
 func (db *DB) ddl(s string) string {
@@ -401,9 +410,19 @@ func (db *DB) migrate(ctx context.Context) error {
 func splitStatements(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ";") {
-		if p := strings.TrimSpace(part); p != "" {
+		if p := strings.TrimSpace(part); p != "" && !onlyComments(p) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// onlyComments tells whether a statement holds nothing but "--" comments.
+func onlyComments(stmt string) bool {
+	for _, line := range strings.Split(stmt, "\n") {
+		if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "--") {
+			return false
+		}
+	}
+	return true
 }
