@@ -64,6 +64,7 @@ func benchInboxQueries(b *testing.B, db *store.DB, n int) {
 		name string
 		q    store.InboxQuery
 	}{
+		{"default_due_first", store.InboxQuery{}},
 		{"first_page", store.InboxQuery{Sort: "received"}},
 		{"offset_5000", store.InboxQuery{Sort: "received", Offset: 5000}},
 		{"sort_status", store.InboxQuery{Sort: "status"}},
