@@ -180,7 +180,7 @@ ALTER TABLE reports ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 ALTER TABLE reports ADD COLUMN journal_seq INT64 NOT NULL DEFAULT 0;
 ALTER TABLE reports ADD COLUMN exclusions BYTES;
 ALTER TABLE reports ADD COLUMN next_due_at INT64 NOT NULL DEFAULT 9007199254740991;
-CREATE INDEX reports_next_due ON reports (tenant_id, next_due_at, received_at);
+CREATE INDEX reports_next_due ON reports (tenant_id, next_due_at, received_at DESC, report_id DESC);
 
 CREATE TABLE journal (
 	tenant_id   TEXT NOT NULL,
@@ -342,13 +342,113 @@ CREATE INDEX identity_requests_report ON identity_requests (tenant_id, report_id
 CREATE INDEX identity_requests_state ON identity_requests (tenant_id, state, created_at);
 `,
 	// 5: intake drafts for the metadata confirmation step (issue 4).
-	`-- placeholder: filled by the intake drafts change
+	// The draft's keys are sealed under a key derived from a token only the
+	// browser holds (draft_id is its hash, as for sessions); its answers and
+	// file rows are sealed under the draft's report key. intake_draft_blobs
+	// keeps the sweeper off the draft's blobs until the draft goes.
+	`
+CREATE TABLE intake_drafts (
+	tenant_id   TEXT NOT NULL,
+	draft_id    TEXT NOT NULL,
+	sealed_keys BYTES NOT NULL,
+	sealed_body BYTES NOT NULL,
+	created_at  INT64 NOT NULL,
+	expires_at  INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, draft_id)
+);
+CREATE INDEX intake_drafts_expiry ON intake_drafts (expires_at);
+
+CREATE TABLE intake_draft_blobs (
+	tenant_id TEXT NOT NULL,
+	draft_id  TEXT NOT NULL,
+	blob_key  TEXT NOT NULL,
+	PRIMARY KEY (tenant_id, draft_id, blob_key)
+);
+CREATE INDEX intake_draft_blobs_key ON intake_draft_blobs (blob_key);
 `,
-	// 6: retention and deletion (issue 5).
-	`-- placeholder: filled by the retention change
+	// 6: retention and deletion (issue 5): policies per channel and data
+	// category (unconfirmed until an admin confirms), legal holds (reason
+	// sealed under the case key), the one retention extension per case,
+	// and deletion records, which hold no content.
+	`
+CREATE TABLE retention_policies (
+	tenant_id    TEXT NOT NULL,
+	channel_id   TEXT NOT NULL,
+	category     TEXT NOT NULL,
+	months       INT64 NOT NULL,
+	confirmed_by TEXT NOT NULL DEFAULT '',
+	confirmed_at INT64,
+	updated_by   TEXT NOT NULL DEFAULT '',
+	updated_at   INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, channel_id, category)
+);
+
+CREATE TABLE case_holds (
+	tenant_id TEXT NOT NULL,
+	report_id TEXT NOT NULL,
+	reason    BYTES NOT NULL,
+	placed_by TEXT NOT NULL,
+	placed_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, report_id)
+);
+
+CREATE TABLE retention_extensions (
+	tenant_id   TEXT NOT NULL,
+	report_id   TEXT NOT NULL,
+	months      INT64 NOT NULL,
+	extended_by TEXT NOT NULL,
+	extended_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, report_id)
+);
+
+CREATE TABLE deletion_records (
+	tenant_id           TEXT NOT NULL,
+	record_id           TEXT NOT NULL,
+	category            TEXT NOT NULL,
+	case_number         INT64 NOT NULL,
+	channel_id          TEXT NOT NULL,
+	closed_at           INT64,
+	deleted_at          INT64 NOT NULL,
+	policy_channel_id   TEXT NOT NULL,
+	policy_category     TEXT NOT NULL,
+	policy_months       INT64 NOT NULL,
+	policy_confirmed_at INT64,
+	PRIMARY KEY (tenant_id, record_id)
+);
+CREATE INDEX deletion_records_deleted ON deletion_records (tenant_id, deleted_at);
+CREATE INDEX reports_closed ON reports (tenant_id, closed_at);
 `,
 	// 7: persons concerned and their notification (issue 3).
-	`-- placeholder: filled by the persons-concerned change
+	// Pseudonym, role, dates and notification state are in clear for the
+	// lists and the due view; the details (name, aliases, relatives,
+	// contact, notes), the deferral reason and legal basis, and the
+	// generated notice are sealed under the case key. A removed person
+	// keeps its row (so its pseudonym is never reused) with the sealed
+	// columns emptied.
+	`
+CREATE TABLE case_persons (
+	tenant_id     TEXT NOT NULL,
+	person_id     TEXT NOT NULL,
+	report_id     TEXT NOT NULL,
+	position      INT64 NOT NULL,
+	pseudonym     TEXT NOT NULL,
+	role          TEXT NOT NULL,
+	details       BYTES,
+	registered_at INT64 NOT NULL,
+	notify_due_at INT64 NOT NULL,
+	notice_state  TEXT NOT NULL,
+	notified_at   INT64,
+	notice_method TEXT NOT NULL DEFAULT '',
+	review_at     INT64,
+	deferral      BYTES,
+	notice        BYTES,
+	notice_at     INT64,
+	updated_at    INT64 NOT NULL,
+	removed_at    INT64,
+	PRIMARY KEY (tenant_id, person_id),
+	UNIQUE (tenant_id, report_id, position)
+);
+CREATE INDEX case_persons_state ON case_persons (tenant_id, notice_state, notify_due_at);
 `,
 }
 
