@@ -306,6 +306,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Staff, error
 	if err != nil {
 		return nil, err
 	}
+	// A session belongs to the tenant it was opened in; another tenant's
+	// listener does not accept it.
+	if sess.TenantID != s.cfg.Tenant {
+		return nil, session.ErrNoSession
+	}
 	u, err := s.cfg.DB.UserByID(ctx, sess.TenantID, sess.SubjectID)
 	if errors.Is(err, store.ErrNotFound) || err == nil && !u.DisabledAt.IsZero() {
 		return nil, session.ErrNoSession

@@ -26,6 +26,7 @@ import (
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/notify"
 	"github.com/varsel/varsel/internal/org"
+	"github.com/varsel/varsel/internal/retention"
 	"github.com/varsel/varsel/internal/store"
 	"github.com/varsel/varsel/internal/web"
 )
@@ -88,8 +89,9 @@ type App struct {
 	Catalog  *i18n.Catalog
 	Config   Config
 
-	log     *slog.Logger
-	started time.Time
+	log       *slog.Logger
+	started   time.Time
+	retention *retention.Job // used only by the housekeeping goroutine
 }
 
 func (c *Config) setDefaults() error {
@@ -359,6 +361,7 @@ func (a *App) sweep(ctx context.Context, cutoff time.Time) {
 // does not delay the start of the listeners.
 func (a *App) housekeeping(ctx context.Context) {
 	a.deleteExpiredSessions(ctx)
+	a.deleteExpiredDrafts(ctx)
 	a.startupSweep(ctx)
 	t := time.NewTicker(housekeepingEvery)
 	defer t.Stop()
@@ -369,7 +372,36 @@ func (a *App) housekeeping(ctx context.Context) {
 		case <-t.C:
 		}
 		a.deleteExpiredSessions(ctx)
+		a.deleteExpiredDrafts(ctx)
+		a.runRetention(ctx)
 		a.sweep(ctx, a.Config.Now().Add(-sweepGrace))
+	}
+}
+
+// runRetention deletes the cases whose retention has expired (see
+// internal/retention); a lease keeps several nodes from doing it at once.
+func (a *App) runRetention(ctx context.Context) {
+	if a.retention == nil {
+		a.retention = &retention.Job{DB: a.DB, Blobs: a.Blobs, Now: a.Config.Now, Logger: a.log}
+	}
+	res, err := a.retention.Run(ctx, org.DefaultTenant)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.log.Error("retention deletion failed; retrying at the next run", "deleted", len(res.Deleted), "error", err)
+	case len(res.Deleted) > 0:
+		a.log.Info("deleted cases past their retention", "count", len(res.Deleted))
+	}
+}
+
+// deleteExpiredDrafts removes intake drafts nobody confirmed in time
+// (RC-5); their blobs become orphans that a later sweep removes.
+func (a *App) deleteExpiredDrafts(ctx context.Context) {
+	n, err := a.Intake.DeleteExpiredDrafts(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.log.Error("deleting expired intake drafts failed; retrying at the next run", "error", err)
+	case n > 0:
+		a.log.Debug("deleted expired intake drafts", "count", n)
 	}
 }
 

@@ -66,6 +66,10 @@ const (
 	ActionCaseAccessRevoke = "case.access.revoke" // Detail: the former holder's user id
 	ActionCaseDelete       = "case.delete"        // case and its keys, messages and files deleted
 	ActionCaseDeadline     = "case.deadline"      // a deadline extended; Detail: which ("feedback")
+	ActionCasePerson       = "case.person"        // a person concerned added, changed, removed or notified; Detail: the step token
+	ActionCaseHold         = "case.hold"          // legal hold; Detail: "place" or "release"
+	ActionCaseRetention    = "case.retention"     // retention period extended (once per case)
+	ActionCasePurge        = "case.purge"         // irrelevant messages or files purged (JR-4)
 
 	// The whistleblower's identity (the optional identity answers).
 	ActionIdentityRequest = "identity.request" // access requested
@@ -103,7 +107,8 @@ var actions = map[string]bool{
 	ActionLogin: true, ActionLoginFailed: true, ActionLogout: true,
 	ActionCaseList: true, ActionCaseRead: true, ActionCaseFileRead: true, ActionCaseExport: true,
 	ActionCaseMessage: true, ActionCaseJournal: true, ActionCaseStateChange: true,
-	ActionCaseAccessGrant: true, ActionCaseAccessRevoke: true, ActionCaseDelete: true, ActionCaseDeadline: true,
+	ActionCaseAccessGrant: true, ActionCaseAccessRevoke: true, ActionCaseDelete: true, ActionCaseDeadline: true, ActionCasePerson: true,
+	ActionCaseHold: true, ActionCaseRetention: true, ActionCasePurge: true,
 	ActionIdentityRequest: true, ActionIdentityApprove: true, ActionIdentityDeny: true, ActionIdentityRead: true, ActionIdentityConsent: true,
 	ActionRegisterRead: true, ActionRegisterExport: true, ActionRegisterWrite: true,
 	ActionUserCreate: true, ActionUserRoleChange: true, ActionUserDisable: true, ActionUserEnable: true,

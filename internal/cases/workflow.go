@@ -86,6 +86,11 @@ type journalBody struct {
 	MessageID string `json:"message_id,omitempty"`
 	Action    string `json:"action,omitempty"`  // access: grant or revoke
 	UserID    string `json:"user_id,omitempty"` // access: whose access changed
+	Person    string `json:"person,omitempty"`  // person: the pseudonym, never the name
+	Basis     string `json:"basis,omitempty"`   // person: the legal basis of a deferral
+	// Purge (JR-4): which messages and files were removed; ids only.
+	MessageIDs []string `json:"message_ids,omitempty"`
+	FileIDs    []string `json:"file_ids,omitempty"`
 }
 
 func sealEntry(k keys.Key, e store.JournalEntry, b journalBody) (store.JournalEntry, error) {
@@ -162,6 +167,10 @@ func (s *Service) ChangeState(ctx context.Context, st *accounts.Staff, reportID 
 				return err
 			}
 			if err := tx.SetFeedbackGiven(ctx, st.TenantID, reportID, now); err != nil {
+				return err
+			}
+			// DN-2: a standard notice for every person not yet notified.
+			if err := s.generateNotices(ctx, tx, st, c, now); err != nil {
 				return err
 			}
 		}
@@ -334,6 +343,10 @@ type JournalView struct {
 	FileID       string    `json:"file_id,omitempty"`
 	Action       string    `json:"action,omitempty"`
 	UserID       string    `json:"user_id,omitempty"`
+	Person       string    `json:"person,omitempty"` // pseudonym of a person concerned
+	Basis        string    `json:"basis,omitempty"`
+	MessageIDs   []string  `json:"message_ids,omitempty"` // purge
+	FileIDs      []string  `json:"file_ids,omitempty"`    // purge
 }
 
 // Journal opens a case's journal, merged with its messages and files in
@@ -374,7 +387,8 @@ func (s *Service) Journal(ctx context.Context, st *accounts.Staff, reportID stri
 			out = append(out, JournalView{ID: e.ID, Seq: e.Seq, Kind: e.Kind, AuthorType: e.AuthorType, AuthorID: e.AuthorID,
 				Supersedes: e.Supersedes, SupersededBy: supersededBy[e.ID], CreatedAt: e.CreatedAt,
 				Text: b.Text, Source: b.Source, LearnedOn: b.LearnedOn, From: b.From, To: b.To, Outcome: b.Outcome,
-				Reason: b.Reason, MessageID: b.MessageID, Action: b.Action, UserID: b.UserID})
+				Reason: b.Reason, MessageID: b.MessageID, Action: b.Action, UserID: b.UserID, Person: b.Person, Basis: b.Basis,
+				MessageIDs: b.MessageIDs, FileIDs: b.FileIDs})
 		}
 	}
 	for _, m := range v.Messages {

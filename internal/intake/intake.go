@@ -182,14 +182,17 @@ func (s *Service) Submit(ctx context.Context, d *report.Draft, channelID string,
 // because the report concerns them: their keys are never wrapped, so they
 // cannot read it even with the database (CW-5).
 func (s *Service) SubmitExcluding(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string) (Receipt, error) {
-	rc, err := s.submit(ctx, d, channelID, answers, exclude)
+	rc, err := s.submit(ctx, d, channelID, answers, exclude, nil)
 	if err != nil {
 		s.Abandon(ctx, d)
 	}
 	return rc, err
 }
 
-func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string) (Receipt, error) {
+// submit commits the draft; inTx, if set, runs inside the commit's
+// transaction.
+func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string,
+	inTx func(*store.Tx) error) (Receipt, error) {
 	ch, err := s.Channel(ctx, channelID)
 	if err != nil {
 		return Receipt{}, err
@@ -236,7 +239,7 @@ func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string,
 		}
 		number, err := d.Commit(ctx, s.cfg.DB, report.Submission{Channel: ch.row, Content: content, Identity: identity,
 			Recipients: recipients, Custodians: custodians, Receipt: rk, Now: now, Excluded: excluded,
-			AckDue: policy.AckDue(now), FeedbackDue: policy.FeedbackDue(now, nil)})
+			AckDue: policy.AckDue(now), FeedbackDue: policy.FeedbackDue(now, nil), InTx: inTx})
 		if errors.Is(err, store.ErrDuplicateReceipt) && attempt < 2 {
 			continue
 		}
@@ -343,7 +346,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Whistleblowe
 	if err != nil {
 		return nil, err
 	}
-	if len(sess.Secret) != 64 {
+	// A session belongs to the tenant it was opened in; another tenant's
+	// listener does not accept it.
+	if sess.TenantID != s.cfg.Tenant || len(sess.Secret) != 64 {
 		return nil, session.ErrNoSession
 	}
 	r, err := s.cfg.DB.Report(ctx, sess.TenantID, sess.SubjectID)

@@ -67,6 +67,9 @@ type Submission struct {
 	// Excluded lists handlers the whistleblower excluded (conflict of
 	// interest); the caller has already left them out of Recipients.
 	Excluded []string
+	// InTx, if set, runs inside the commit's transaction (a parked
+	// intake draft is deleted there, so that it is used once).
+	InTx func(tx *store.Tx) error
 }
 
 // Commit seals the answers, wraps the report and case keys to every
@@ -145,6 +148,9 @@ func (d *Draft) Commit(ctx context.Context, db *store.DB, s Submission) (int64, 
 			if err := tx.InsertFile(ctx, f.Row); err != nil {
 				return err
 			}
+		}
+		if s.InTx != nil {
+			return s.InTx(tx)
 		}
 		return nil
 	})

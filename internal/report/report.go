@@ -147,6 +147,31 @@ type FileMeta struct {
 	Name        string `json:"name"`
 	ContentType string `json:"type"`
 	Size        int64  `json:"size"`
+	// Metadata stripping at intake (RC-5): Stripped when the body is a
+	// cleaned copy, Removed naming what was taken out (scrub field names),
+	// KeptOriginal when the whistleblower chose to keep a file that
+	// reveals something exactly as it was.
+	Stripped     bool     `json:"stripped"`
+	Removed      []string `json:"removed,omitempty"`
+	KeptOriginal bool     `json:"kept_original,omitempty"`
+}
+
+// Metadata states of a file, as the staff case view shows them.
+const (
+	MetadataStripped      = "stripped"
+	MetadataOriginalKept  = "original_kept"
+	MetadataNotApplicable = "not_applicable"
+)
+
+// MetadataState tells what happened to the file's metadata at intake.
+func (m FileMeta) MetadataState() string {
+	switch {
+	case m.Stripped:
+		return MetadataStripped
+	case m.KeptOriginal:
+		return MetadataOriginalKept
+	}
+	return MetadataNotApplicable
 }
 
 // CleanFileName keeps a file name displayable and harmless: the base name

@@ -46,6 +46,10 @@ type FileView struct {
 	Size        int64
 	AuthorType  string
 	CreatedAt   time.Time
+	// Metadata is MetadataStripped, MetadataOriginalKept or
+	// MetadataNotApplicable; Removed names what stripping took out.
+	Metadata string
+	Removed  []string
 }
 
 // MessageView is one opened message.
@@ -99,7 +103,7 @@ func Load(ctx context.Context, db *store.DB, r store.Report, k Keys) (View, erro
 			return View{}, err
 		}
 		v.Files = append(v.Files, FileView{ID: f.ID, Name: m.Name, ContentType: m.ContentType, Size: m.Size,
-			AuthorType: f.AuthorType, CreatedAt: f.CreatedAt})
+			AuthorType: f.AuthorType, CreatedAt: f.CreatedAt, Metadata: m.MetadataState(), Removed: m.Removed})
 	}
 	msgs, err := db.Messages(ctx, r.TenantID, r.ID)
 	if err != nil {

@@ -285,11 +285,13 @@ func (db *DB) Messages(ctx context.Context, tenantID, reportID string) ([]Messag
 	return out, rows.Err()
 }
 
-// BlobReferenced tells whether a committed file row points at a blob; the
-// orphan sweeper deletes blobs for which it is false.
+// BlobReferenced tells whether a committed file row or a live intake
+// draft points at a blob; the orphan sweeper deletes blobs for which it is
+// false.
 func (db *DB) BlobReferenced(ctx context.Context, blobKey string) (bool, error) {
 	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM files WHERE blob_key = $1`, blobKey).Scan(&n); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM files WHERE blob_key = $1)
+		+ (SELECT COUNT(*) FROM intake_draft_blobs WHERE blob_key = $1)`, blobKey).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: blob referenced: %w", err)
 	}
 	return n > 0, nil
@@ -313,7 +315,7 @@ func (tx *Tx) DeleteReport(ctx context.Context, tenantID, reportID string) ([]st
 		blobs = append(blobs, k)
 	}
 	rows.Close()
-	for _, table := range []string{"report_keys", "identity_requests", "journal", "messages", "files", "case_reads", "reminders_sent", "reports"} {
+	for _, table := range []string{"report_keys", "identity_requests", "journal", "messages", "files", "case_reads", "reminders_sent", "case_holds", "retention_extensions", "reports"} {
 		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND report_id = $2`, tenantID, reportID); err != nil {
 			return nil, fmt.Errorf("store: delete report from %s: %w", table, err)
 		}

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/varsel/varsel/internal/intake"
 	"github.com/varsel/varsel/internal/questionnaire"
@@ -19,13 +22,22 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if mt := r.Header.Get("Content-Type"); mt != "" && !isJSONType(mt) {
 		return &problem{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "expected application/json"}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	// The body is read whole (it is bounded) so that invalid UTF-8 can be
+	// refused: encoding/json would silently turn it into U+FFFD.
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err
 		}
+		return badRequest("malformed_json", "the body could not be read")
+	}
+	if !utf8.Valid(raw) {
+		return badRequest("invalid_utf8", "the body must be UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return badRequest("malformed_json", "the body is not the expected JSON object")
 	}
 	if dec.More() {
@@ -98,6 +110,9 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 		Channel string          `json:"channel"`
 		Answers json.RawMessage `json:"answers"`
 		Exclude []string        `json:"exclude"`
+		// Metadata is "strip" (the default: files that reveal something
+		// are cleaned; one that cannot be refuses the report) or "keep".
+		Metadata string `json:"metadata"`
 	}
 	if len(fields["report"]) != 1 {
 		s.d.Intake.Abandon(ctx, draft)
@@ -115,7 +130,19 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("malformed_answers", "answers must be an object of strings or string arrays"))
 		return
 	}
-	rc, err := s.d.Intake.SubmitExcluding(ctx, draft, body.Channel, answers, body.Exclude)
+	if body.Metadata != "" && body.Metadata != "strip" && body.Metadata != "keep" {
+		s.d.Intake.Abandon(ctx, draft)
+		s.fail(w, r, badRequest("malformed_json", `"metadata" must be "strip" or "keep"`))
+		return
+	}
+	rc, err := s.d.Intake.SubmitStripped(ctx, draft, body.Channel, answers, body.Exclude, body.Metadata == "keep")
+	var serr *intake.StripError
+	if errors.As(err, &serr) {
+		s.fail(w, r, &problem{status: http.StatusUnprocessableEntity, code: "cannot_strip",
+			msg:  fmt.Sprintf(`file %d cannot be cleaned of its metadata; leave it out or send "metadata": "keep"`, serr.Index),
+			file: &serr.Index})
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -175,6 +202,8 @@ type fileJSON struct {
 	Size        int64     `json:"size"`
 	Author      string    `json:"author"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Metadata: "stripped", "original_kept" or "not_applicable".
+	Metadata string `json:"metadata"`
 }
 
 type messageJSON struct {
@@ -196,7 +225,7 @@ func toReportJSON(v report.View, withID bool) reportJSON {
 	}
 	for _, f := range v.Files {
 		out.Files = append(out.Files, fileJSON{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size,
-			Author: f.AuthorType, CreatedAt: f.CreatedAt})
+			Author: f.AuthorType, CreatedAt: f.CreatedAt, Metadata: f.Metadata})
 	}
 	for _, m := range v.Messages {
 		out.Messages = append(out.Messages, messageJSON{ID: m.ID, Author: m.AuthorType, Text: m.Text, CreatedAt: m.CreatedAt})

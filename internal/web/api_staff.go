@@ -99,6 +99,11 @@ type caseJSON struct {
 	FeedbackGivenAt *time.Time `json:"feedback_given_at"`
 	ClosedAt        *time.Time `json:"closed_at"`
 	Outcome         string     `json:"outcome,omitempty"`
+	// ExpiresAt is when the retention job deletes the closed case
+	// (internal/retention); null while open or on legal hold.
+	ExpiresAt          *time.Time `json:"expires_at"`
+	RetentionHold      bool       `json:"retention_hold"`
+	RetentionConfirmed bool       `json:"retention_policy_confirmed"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -119,9 +124,14 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, caseJSON{reportJSON: toReportJSON(v, true), State: v.Status,
+	out := caseJSON{reportJSON: toReportJSON(v, true), State: v.Status,
 		AckDue: optTime(v.AckDueAt), AcknowledgedAt: optTime(v.AcknowledgedAt), FeedbackDue: optTime(v.FeedbackDueAt),
-		FeedbackGivenAt: optTime(v.FeedbackGivenAt), ClosedAt: optTime(v.ClosedAt), Outcome: v.Outcome})
+		FeedbackGivenAt: optTime(v.FeedbackGivenAt), ClosedAt: optTime(v.ClosedAt), Outcome: v.Outcome}
+	if err := s.addRetention(r, &out); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) apiCaseState(w http.ResponseWriter, r *http.Request) {

@@ -263,6 +263,18 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		lang = pageLang(r, l[0])
 	}
 	answers := ch.Questionnaire.FromForm(fields)
+	// Files that reveal something (RC-5) park the report for the
+	// metadata confirmation step instead of committing it.
+	checks, err := s.d.Intake.CheckFiles(ctx, draft)
+	if err != nil {
+		s.d.Intake.Abandon(ctx, draft)
+		s.errorPage(w, r, lang, err, back)
+		return
+	}
+	if intake.NeedsConfirmation(checks) {
+		s.parkReport(w, r, lang, ch, draft, fields, answers, checks, files > 0)
+		return
+	}
 	rc, err := s.d.Intake.SubmitExcluding(ctx, draft, ch.ID, answers, fields["exclude"])
 	var verr *questionnaire.ValidationError
 	if errors.As(err, &verr) {
@@ -340,6 +352,9 @@ type fileRow struct {
 	URL    string
 	Author string
 	Time   time.Time
+	// Metadata says, on the staff case page, whether the file was cleaned
+	// at intake or kept as it was by the whistleblower's choice.
+	Metadata string
 }
 
 type messageRow struct {

@@ -658,7 +658,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 			author = c.T(lang, "report.from.handler")
 		}
 		d.Files = append(d.Files, fileRow{Name: f.Name, Size: formatSize(f.Size), Time: f.CreatedAt, Author: author,
-			URL: base + "/files/" + url.PathEscape(f.ID)})
+			URL: base + "/files/" + url.PathEscape(f.ID), Metadata: fileMetadataNote(c, lang, f)})
 	}
 	for _, m := range rv.Messages {
 		mine := m.AuthorType == store.AuthorStaff

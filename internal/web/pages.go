@@ -31,7 +31,7 @@ var staticFS embed.FS
 // pageNames are the page templates; each is parsed together with the layout.
 var pageNames = []string{
 	"landing", "privacy", "report", "receipt", "status", "message",
-	"setup", "setup_done", "staff_login", "inbox", "case", "identity_requests",
+	"setup", "setup_done", "staff_login", "inbox", "case", "identity_requests", "confirm",
 }
 
 // pages renders the HTML pages.

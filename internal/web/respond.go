@@ -99,6 +99,8 @@ type apiErrorBody struct {
 	Code    string       `json:"code"`
 	Message string       `json:"message"`
 	Fields  []fieldError `json:"fields,omitempty"`
+	// File is the index of the file an error is about (cannot_strip).
+	File *int `json:"file,omitempty"`
 }
 
 type fieldError struct {
@@ -125,6 +127,7 @@ type problem struct {
 	code   string
 	msg    string
 	fields []fieldError
+	file   *int
 }
 
 func (p *problem) Error() string { return p.msg }
@@ -171,6 +174,13 @@ func classify(err error) *problem {
 		errors.Is(err, cases.ErrMessageRequired), errors.Is(err, cases.ErrInvalidNote), errors.Is(err, cases.ErrNoCaseKey),
 		errors.Is(err, cases.ErrInvalidExtension):
 		return &problem{status: http.StatusUnprocessableEntity, code: "invalid_request", msg: err.Error()}
+	case errors.Is(err, cases.ErrInvalidPerson), errors.Is(err, cases.ErrInvalidNotified),
+		errors.Is(err, cases.ErrInvalidDeferral), errors.Is(err, cases.ErrInvalidYear):
+		return &problem{status: http.StatusUnprocessableEntity, code: "invalid_request", msg: err.Error()}
+	case errors.Is(err, cases.ErrAlreadyNotified):
+		return &problem{status: http.StatusConflict, code: "invalid_state", msg: err.Error()}
+	case errors.Is(err, cases.ErrForbidden):
+		return &problem{status: http.StatusForbidden, code: "forbidden", msg: err.Error()}
 	case errors.As(err, &perr):
 		out := &problem{status: privacyStatus[perr.Kind], code: perr.Code, msg: perr.Msg}
 		for _, f := range perr.Fields {
@@ -196,5 +206,5 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if p.status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "60")
 	}
-	writeJSON(w, p.status, apiError{Error: apiErrorBody{Code: p.code, Message: p.msg, Fields: p.fields}})
+	writeJSON(w, p.status, apiError{Error: apiErrorBody{Code: p.code, Message: p.msg, Fields: p.fields, File: p.file}})
 }

@@ -9,6 +9,7 @@ func (s *Server) publicRouteTable() []route {
 		{Method: http.MethodGet, Path: "/privacy", Handler: s.privacyPage},
 		{Method: http.MethodGet, Path: "/report/{channel}", Handler: s.reportForm},
 		{Method: http.MethodPost, Path: "/report/{channel}", Handler: s.reportSubmit},
+		{Method: http.MethodPost, Path: "/report/{channel}/confirm", Handler: s.reportConfirm},
 		{Method: http.MethodPost, Path: "/login", Handler: s.wbLogin},
 		{Method: http.MethodGet, Path: "/status", Handler: s.wbStatusPage},
 		{Method: http.MethodPost, Path: "/status/messages", Handler: s.wbMessageSubmit},
@@ -64,6 +65,29 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/access", API: true, Handler: s.apiCaseAccess},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/access", API: true, Handler: s.apiCaseAccessGrant},
 		{Method: http.MethodDelete, Path: "/api/v1/staff/cases/{id}/access/{user}", API: true, Handler: s.apiCaseAccessRevoke},
+
+		// Persons concerned and their GDPR art. 14 notification (CA-4,
+		// DN-1, DN-2); statistics (ST-1, admins and the DPO only).
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/persons", API: true, Handler: s.apiPersons},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/persons", API: true, Handler: s.apiPersonCreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/persons/{pid}", API: true, Handler: s.apiPerson},
+		{Method: http.MethodPatch, Path: "/api/v1/staff/cases/{id}/persons/{pid}", API: true, Handler: s.apiPersonUpdate},
+		{Method: http.MethodDelete, Path: "/api/v1/staff/cases/{id}/persons/{pid}", API: true, Handler: s.apiPersonDelete},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/persons/{pid}/notified", API: true, Handler: s.apiPersonNotified},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/persons/{pid}/defer", API: true, Handler: s.apiPersonDefer},
+		{Method: http.MethodGet, Path: "/api/v1/staff/notifications/due", API: true, Handler: s.apiDueNotifications},
+		{Method: http.MethodGet, Path: "/api/v1/staff/statistics", API: true, Handler: s.apiStatistics},
+
+		// Retention and deletion (internal/retention): policies, legal
+		// holds, extensions, upcoming deletions, deletion records, purges.
+		{Method: http.MethodGet, Path: "/api/v1/staff/retention/policies", API: true, Handler: s.apiRetentionPolicies},
+		{Method: http.MethodPut, Path: "/api/v1/staff/retention/policies", API: true, Handler: s.apiRetentionPolicyPut},
+		{Method: http.MethodGet, Path: "/api/v1/staff/retention/upcoming", API: true, Handler: s.apiRetentionUpcoming},
+		{Method: http.MethodGet, Path: "/api/v1/staff/retention/deletions", API: true, Handler: s.apiRetentionDeletions},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/hold", API: true, Handler: s.apiCaseHold},
+		{Method: http.MethodDelete, Path: "/api/v1/staff/cases/{id}/hold", API: true, Handler: s.apiCaseHoldRelease},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/retention-extension", API: true, Handler: s.apiCaseRetentionExtend},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/purge", API: true, Handler: s.apiCasePurge},
 
 		// GDPR registers (internal/privacy): admins and the DPO only.
 		{Method: http.MethodGet, Path: "/api/v1/staff/breaches", API: true, Handler: s.apiBreaches},

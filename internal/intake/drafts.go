@@ -1,0 +1,491 @@
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/varsel/varsel/internal/keys"
+	"github.com/varsel/varsel/internal/questionnaire"
+	"github.com/varsel/varsel/internal/report"
+	"github.com/varsel/varsel/internal/scrub"
+	"github.com/varsel/varsel/internal/store"
+)
+
+// Metadata stripping at intake (RC-5). A submission whose files reveal
+// something (authors, devices, GPS positions, comments...) is not
+// committed at once: it is parked as an intake draft and the whistleblower
+// chooses, per file, what happens to it. The draft's answers and file rows
+// are sealed under the draft's report key, and its keys under a key
+// derived from a random token that only the browser holds, so the
+// database alone opens nothing. The report exists only once the final
+// commit succeeds; a draft that is never confirmed expires.
+
+// DraftLifetime is how long a parked draft can be confirmed.
+const DraftLifetime = time.Hour
+
+// Choices for a file that reveals something.
+const (
+	ChoiceStrip  = "strip"  // remove the hidden information (default when possible)
+	ChoiceKeep   = "keep"   // keep the file exactly as it is
+	ChoiceRemove = "remove" // leave the file out (default when it cannot be cleaned)
+)
+
+// Problems that keep a file from being cleaned.
+const (
+	ProblemUnsupported = "unsupported"
+	ProblemMalformed   = "malformed"
+	ProblemTooLarge    = "too_large"
+	ProblemEncrypted   = "encrypted"
+)
+
+// ErrNoDraft answers every draft token that does not open a live draft
+// (unknown, tampered with, expired or already used).
+var ErrNoDraft = errors.New("draft not found or expired")
+
+// FileCheck is what one uploaded file reveals, for the confirmation page.
+type FileCheck struct {
+	Index  int           `json:"index"`
+	Name   string        `json:"name"`
+	Kind   scrub.Kind    `json:"kind"`
+	Fields []scrub.Field `json:"fields,omitempty"`
+	// Problem is set when the file cannot be cleaned (or even inspected);
+	// Cleanable is then false.
+	Problem   string `json:"problem,omitempty"`
+	Cleanable bool   `json:"cleanable"`
+}
+
+// Reveals tells whether the whistleblower must decide about the file.
+func (c FileCheck) Reveals() bool {
+	return len(c.Fields) > 0 || c.Problem != "" && c.Problem != ProblemUnsupported
+}
+
+// Default is the choice made when the whistleblower makes none.
+func (c FileCheck) Default() string {
+	if c.Cleanable {
+		return ChoiceStrip
+	}
+	return ChoiceRemove
+}
+
+// NeedsConfirmation tells whether any file reveals something.
+func NeedsConfirmation(checks []FileCheck) bool {
+	return slices.ContainsFunc(checks, FileCheck.Reveals)
+}
+
+func problemOf(err error) string {
+	switch {
+	case errors.Is(err, scrub.ErrTooLarge):
+		return ProblemTooLarge
+	case errors.Is(err, scrub.ErrEncrypted):
+		return ProblemEncrypted
+	case errors.Is(err, scrub.ErrUnsupported):
+		return ProblemUnsupported
+	}
+	return ProblemMalformed
+}
+
+// CheckFiles inspects every file of a draft. Values are for the
+// whistleblower's own eyes: never log them.
+func (s *Service) CheckFiles(ctx context.Context, d *report.Draft) ([]FileCheck, error) {
+	out := make([]FileCheck, 0, len(d.Files))
+	for i := range d.Files {
+		meta, err := d.FileMeta(i)
+		if err != nil {
+			return nil, err
+		}
+		f, err := d.OpenFile(ctx, s.cfg.Blobs, i)
+		if err != nil {
+			return nil, err
+		}
+		c := FileCheck{Index: i, Name: meta.Name}
+		c.Kind = scrub.Detect(f, f.Size)
+		rep, err := scrub.Inspect(f, f.Size, c.Kind)
+		f.Close()
+		c.Fields = rep.Fields
+		switch {
+		case err != nil:
+			c.Problem = problemOf(err)
+		case !c.Kind.Strippable():
+			c.Problem = ProblemUnsupported
+		default:
+			c.Cleanable = true
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Validate checks a submission the way Submit would, without committing:
+// the channel, the answers and the exclusions.
+func (s *Service) Validate(ctx context.Context, channelID string, answers questionnaire.Answers, exclude []string) error {
+	ch, err := s.Channel(ctx, channelID)
+	if err != nil {
+		return err
+	}
+	if _, _, err := ch.Questionnaire.Normalize(answers); err != nil {
+		return err
+	}
+	all, err := s.cfg.DB.ChannelRecipients(ctx, s.cfg.Tenant, ch.ID)
+	if err != nil {
+		return err
+	}
+	_, _, err = applyExclusions(all, exclude)
+	return err
+}
+
+// parkedBody is what is sealed under the draft's report key.
+type parkedBody struct {
+	Channel string                `json:"channel"`
+	Answers questionnaire.Answers `json:"answers"`
+	Exclude []string              `json:"exclude,omitempty"`
+	Files   []store.File          `json:"files"`
+	Checks  []FileCheck           `json:"checks"`
+}
+
+func adDraftKeys(tenant, id string) []byte { return keys.AD(tenant, "intake-draft", id, "keys") }
+func adDraftBody(tenant, id string) []byte { return keys.AD(tenant, "intake-draft", id, "body") }
+
+func draftKey(token string) (keys.Key, error) {
+	k, err := keys.SessionKey(token)
+	if err != nil {
+		return keys.Key{}, err
+	}
+	return k.Expand("intake draft"), nil
+}
+
+// Park stores a validated draft for confirmation and returns the token the
+// browser must send back. On error the draft's files are removed.
+func (s *Service) Park(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string,
+	checks []FileCheck) (string, error) {
+	token, err := s.park(ctx, d, channelID, answers, exclude, checks)
+	if err != nil {
+		s.Abandon(ctx, d)
+	}
+	return token, err
+}
+
+func (s *Service) park(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string,
+	checks []FileCheck) (string, error) {
+	token := keys.NewSessionToken()
+	id, err := keys.SessionID(token)
+	if err != nil {
+		return "", err
+	}
+	k, err := draftKey(token)
+	if err != nil {
+		return "", err
+	}
+	secret, err := jsonBytes(d.Secret())
+	if err != nil {
+		return "", err
+	}
+	body, err := jsonBytes(parkedBody{Channel: channelID, Answers: answers, Exclude: exclude, Files: d.Rows(), Checks: checks})
+	if err != nil {
+		return "", err
+	}
+	now := s.cfg.Now()
+	row := store.IntakeDraft{TenantID: s.cfg.Tenant, ID: id,
+		SealedKeys: keys.Seal(k, secret, adDraftKeys(s.cfg.Tenant, id)),
+		SealedBody: keys.Seal(d.Keys.Report, body, adDraftBody(s.cfg.Tenant, id)),
+		CreatedAt:  now, ExpiresAt: now.Add(DraftLifetime)}
+	for _, f := range d.Files {
+		row.Blobs = append(row.Blobs, f.Row.BlobKey)
+	}
+	if err := s.cfg.DB.InsertIntakeDraft(ctx, row); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// parked is an opened draft.
+type parked struct {
+	id    string
+	draft *report.Draft
+	body  parkedBody
+}
+
+func (s *Service) openParked(ctx context.Context, token string) (*parked, error) {
+	id, err := keys.SessionID(token)
+	if err != nil {
+		return nil, ErrNoDraft
+	}
+	k, err := draftKey(token)
+	if err != nil {
+		return nil, ErrNoDraft
+	}
+	row, err := s.cfg.DB.IntakeDraft(ctx, s.cfg.Tenant, id, s.cfg.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoDraft
+	}
+	if err != nil {
+		return nil, err
+	}
+	var secret report.DraftSecret
+	if err := report.OpenJSON(k, row.SealedKeys, adDraftKeys(s.cfg.Tenant, id), &secret); err != nil {
+		return nil, ErrNoDraft
+	}
+	var rk keys.Key
+	copy(rk[:], secret.Report)
+	var body parkedBody
+	if err := report.OpenJSON(rk, row.SealedBody, adDraftBody(s.cfg.Tenant, id), &body); err != nil {
+		return nil, fmt.Errorf("intake: open draft body: %w", err)
+	}
+	files := make([]report.PendingFile, len(body.Files))
+	for i, f := range body.Files {
+		files[i] = report.PendingFile{Row: f}
+	}
+	d, err := report.RestoreDraft(s.cfg.Tenant, secret, files)
+	if err != nil {
+		return nil, err
+	}
+	if len(body.Checks) != len(files) {
+		return nil, fmt.Errorf("intake: draft body is inconsistent")
+	}
+	return &parked{id: id, draft: d, body: body}, nil
+}
+
+// DraftChecks returns what the files of a parked draft reveal, to show
+// the confirmation page again.
+func (s *Service) DraftChecks(ctx context.Context, token string) ([]FileCheck, string, error) {
+	p, err := s.openParked(ctx, token)
+	if err != nil {
+		return nil, "", err
+	}
+	return p.body.Checks, p.body.Channel, nil
+}
+
+// StripError names a file that could not be cleaned.
+type StripError struct {
+	Index int
+	Err   error
+}
+
+func (e *StripError) Error() string {
+	return fmt.Sprintf("file %d cannot be stripped: %v", e.Index, e.Err)
+}
+func (e *StripError) Unwrap() error { return e.Err }
+
+// Confirm applies the whistleblower's choices to a parked draft (file
+// index → ChoiceStrip, ChoiceKeep or ChoiceRemove; a missing choice takes
+// the file's default) and commits the report. The draft is deleted in the
+// commit's transaction, so it is used at most once; on any error before
+// that it stays as it was until it expires.
+func (s *Service) Confirm(ctx context.Context, token string, choices map[int]string) (Receipt, error) {
+	p, err := s.openParked(ctx, token)
+	if err != nil {
+		return Receipt{}, err
+	}
+	d := p.draft
+	var created, superseded []string
+	fail := func(err error) (Receipt, error) {
+		for _, k := range created {
+			s.cfg.Blobs.Delete(context.WithoutCancel(ctx), k)
+		}
+		return Receipt{}, err
+	}
+	var keep []report.PendingFile
+	for i, c := range p.body.Checks {
+		if !c.Reveals() {
+			keep = append(keep, d.Files[i])
+			continue
+		}
+		choice := choices[i]
+		if choice != ChoiceStrip && choice != ChoiceKeep && choice != ChoiceRemove {
+			choice = c.Default()
+		}
+		switch choice {
+		case ChoiceRemove:
+			superseded = append(superseded, d.Files[i].Row.BlobKey)
+			continue
+		case ChoiceKeep:
+			meta, err := d.FileMeta(i)
+			if err != nil {
+				return fail(err)
+			}
+			meta.KeptOriginal = true
+			if err := d.SetFileMeta(i, meta); err != nil {
+				return fail(err)
+			}
+		case ChoiceStrip:
+			if !c.Cleanable {
+				return fail(&StripError{Index: i, Err: scrub.ErrUnsupported})
+			}
+			old, err := s.stripFile(ctx, d, i, c)
+			if err != nil {
+				return fail(err)
+			}
+			created = append(created, d.Files[i].Row.BlobKey)
+			superseded = append(superseded, old)
+		}
+		keep = append(keep, d.Files[i])
+	}
+	d.Files = keep
+	tenant := s.cfg.Tenant
+	rc, err := s.submit(ctx, d, p.body.Channel, p.body.Answers, p.body.Exclude, func(tx *store.Tx) error {
+		if err := tx.DeleteIntakeDraft(ctx, tenant, p.id); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return ErrNoDraft // confirmed twice at once: the other request won
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	for _, k := range superseded {
+		s.cfg.Blobs.Delete(context.WithoutCancel(ctx), k)
+	}
+	return rc, nil
+}
+
+// stripFile replaces file i of d by a cleaned copy and records what was
+// removed in its sealed metadata. It returns the old blob key; a
+// *StripError if the file cannot be cleaned.
+func (s *Service) stripFile(ctx context.Context, d *report.Draft, i int, c FileCheck) (string, error) {
+	meta, err := d.FileMeta(i)
+	if err != nil {
+		return "", err
+	}
+	f, err := d.OpenFile(ctx, s.cfg.Blobs, i)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var res scrub.Result
+	newMeta := meta
+	old, err := d.ReplaceFile(ctx, s.cfg.Blobs, i, newMeta, s.cfg.MaxFileSize, func(w io.Writer) error {
+		var err error
+		res, err = scrub.Strip(w, f, f.Size, c.Kind)
+		if err != nil && !errors.Is(err, report.ErrFileTooLarge) {
+			return &StripError{Index: i, Err: err}
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	meta.Stripped, meta.KeptOriginal = true, false
+	meta.Removed = fieldNames(c.Fields)
+	if res.Kind != "" && res.Kind != c.Kind {
+		meta.Name = renameTo(meta.Name, res.Kind)
+		meta.ContentType = res.Kind.MIME()
+	}
+	// ReplaceFile sealed the size; seal the rest of the metadata over it.
+	sized, err := d.FileMeta(i)
+	if err != nil {
+		return "", err
+	}
+	meta.Size = sized.Size
+	if err := d.SetFileMeta(i, meta); err != nil {
+		return "", err
+	}
+	return old, nil
+}
+
+func fieldNames(fs []scrub.Field) []string {
+	var out []string
+	for _, f := range fs {
+		if !slices.Contains(out, f.Name) {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// renameTo gives name the usual extension of kind.
+func renameTo(name string, k scrub.Kind) string {
+	if ext := path.Ext(name); ext != "" && len(ext) <= 6 && !strings.ContainsAny(ext, " ") {
+		name = strings.TrimSuffix(name, ext)
+	}
+	if name == "" {
+		name = "file"
+	}
+	return name + k.Ext()
+}
+
+// SubmitStripped is SubmitExcluding for API clients, without a
+// confirmation step: unless keepOriginals, every file that reveals
+// something is stripped, and a file that cannot be cleaned refuses the
+// whole submission with a *StripError naming it. With keepOriginals the
+// files are stored as they came, marked as kept by choice. On any error
+// nothing is stored.
+func (s *Service) SubmitStripped(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers,
+	exclude []string, keepOriginals bool) (Receipt, error) {
+	var superseded []string
+	rc, err := s.submitStripped(ctx, d, channelID, answers, exclude, keepOriginals, &superseded)
+	for _, k := range superseded {
+		s.cfg.Blobs.Delete(context.WithoutCancel(ctx), k)
+	}
+	if err != nil {
+		s.Abandon(ctx, d)
+	}
+	return rc, err
+}
+
+func (s *Service) submitStripped(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers,
+	exclude []string, keepOriginals bool, superseded *[]string) (Receipt, error) {
+	checks, err := s.CheckFiles(ctx, d)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if NeedsConfirmation(checks) {
+		// Refuse early, before any work, when the answers are wrong or a
+		// file cannot be cleaned.
+		if err := s.Validate(ctx, channelID, answers, exclude); err != nil {
+			return Receipt{}, err
+		}
+		for _, c := range checks {
+			if c.Reveals() && !c.Cleanable && !keepOriginals {
+				return Receipt{}, &StripError{Index: c.Index, Err: scrub.ErrUnsupported}
+			}
+		}
+	}
+	for _, c := range checks {
+		if !c.Reveals() {
+			continue
+		}
+		if keepOriginals {
+			meta, err := d.FileMeta(c.Index)
+			if err != nil {
+				return Receipt{}, err
+			}
+			meta.KeptOriginal = true
+			if err := d.SetFileMeta(c.Index, meta); err != nil {
+				return Receipt{}, err
+			}
+			continue
+		}
+		old, err := s.stripFile(ctx, d, c.Index, c)
+		if err != nil {
+			return Receipt{}, err
+		}
+		*superseded = append(*superseded, old)
+	}
+	rc, err := s.submit(ctx, d, channelID, answers, exclude, nil)
+	if err != nil {
+		return Receipt{}, err
+	}
+	return rc, nil
+}
+
+// DeleteExpiredDrafts removes drafts past their lifetime; their blobs are
+// then orphans that the sweeper removes.
+func (s *Service) DeleteExpiredDrafts(ctx context.Context) (int64, error) {
+	return s.cfg.DB.DeleteExpiredIntakeDrafts(ctx, s.cfg.Now())
+}
+
+func jsonBytes(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("intake: encode draft: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,224 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/varsel/varsel/internal/i18n"
+	"github.com/varsel/varsel/internal/intake"
+	"github.com/varsel/varsel/internal/questionnaire"
+	"github.com/varsel/varsel/internal/report"
+)
+
+// The metadata confirmation step (RC-5), without JavaScript: a report whose
+// files reveal something is parked as a sealed draft, and the whistleblower
+// chooses per file what happens before the report is sent. The draft token
+// lives only in a hidden field of the confirmation form, never in a cookie.
+// Field values shown here come from the whistleblower's own files and are
+// never logged.
+
+type confirmField struct {
+	Label string
+	Value string
+}
+
+type confirmChoice struct {
+	ID       string // HTML id
+	Value    string
+	Label    string
+	Warning  string
+	Selected bool
+}
+
+type confirmFile struct {
+	Index   int
+	ID      string // HTML id of the fieldset
+	Name    string
+	Legend  string
+	Fields  []confirmField
+	Problem string
+	Choices []confirmChoice
+}
+
+type confirmData struct {
+	Action     string
+	Token      string
+	Files      []confirmFile
+	Clean      []string // files that reveal nothing
+	StartAgain string
+}
+
+// parkReport validates the answers, parks the draft and shows the
+// confirmation page.
+func (s *Server) parkReport(w http.ResponseWriter, r *http.Request, lang string, ch intake.Channel, draft *report.Draft,
+	fields map[string][]string, answers questionnaire.Answers, checks []intake.FileCheck, filesDropped bool) {
+	ctx := r.Context()
+	back := "/report/" + url.PathEscape(ch.ID)
+	if err := s.d.Intake.Validate(ctx, ch.ID, answers, fields["exclude"]); err != nil {
+		s.d.Intake.Abandon(ctx, draft)
+		var verr *questionnaire.ValidationError
+		if errors.As(err, &verr) {
+			s.renderReportForm(w, r, lang, http.StatusUnprocessableEntity, ch, fields, verr, filesDropped)
+			return
+		}
+		s.errorPage(w, r, lang, err, back)
+		return
+	}
+	token, err := s.d.Intake.Park(ctx, draft, ch.ID, answers, fields["exclude"], checks)
+	if err != nil {
+		s.errorPage(w, r, lang, err, back)
+		return
+	}
+	s.renderConfirm(w, r, lang, http.StatusOK, ch.ID, token, checks, nil, -1)
+}
+
+// reportConfirm is step 2: apply the choices and send the report.
+func (s *Server) reportConfirm(w http.ResponseWriter, r *http.Request) {
+	lang := pageLang(r, "")
+	if !sameOrigin(r) {
+		s.errorPage(w, r, lang, errCrossSite, "/")
+		return
+	}
+	channel := r.PathValue("channel")
+	back := "/report/" + url.PathEscape(channel)
+	if err := parseForm(w, r); err != nil {
+		s.errorPage(w, r, lang, err, back)
+		return
+	}
+	lang = pageLang(r, r.PostForm.Get("lang"))
+	token := r.PostForm.Get("draft")
+	choices := map[int]string{}
+	for k, vs := range r.PostForm {
+		if i, ok := strings.CutPrefix(k, "file-"); ok && len(vs) > 0 {
+			if n, err := strconv.Atoi(i); err == nil && n >= 0 && n < 1000 {
+				choices[n] = vs[0]
+			}
+		}
+	}
+	rc, err := s.d.Intake.Confirm(r.Context(), token, choices)
+	var serr *intake.StripError
+	switch {
+	case errors.Is(err, intake.ErrNoDraft):
+		s.pages.message(w, r, http.StatusNotFound, lang, "error.title", back, "confirm.start_again", "confirm.expired")
+		return
+	case errors.As(err, &serr):
+		checks, _, cerr := s.d.Intake.DraftChecks(r.Context(), token)
+		if cerr != nil {
+			s.errorPage(w, r, lang, cerr, back)
+			return
+		}
+		if serr.Index >= 0 && serr.Index < len(checks) {
+			checks[serr.Index].Cleanable = false
+			choices[serr.Index] = intake.ChoiceRemove
+		}
+		s.renderConfirm(w, r, lang, http.StatusUnprocessableEntity, channel, token, checks, choices, serr.Index)
+		return
+	case err != nil:
+		s.errorPage(w, r, lang, err, back)
+		return
+	}
+	v := s.pages.newView(r, lang, "receipt.title")
+	v.Data = receiptData{Code: rc.Code, CaseNumber: rc.CaseNumber}
+	s.pages.render(w, r, http.StatusOK, "receipt", v)
+}
+
+// renderConfirm shows the confirmation page; failed is the index of a file
+// whose cleaning failed (-1 for none).
+func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, lang string, status int, channel, token string,
+	checks []intake.FileCheck, choices map[int]string, failed int) {
+	c := s.d.Catalog
+	v := s.pages.newView(r, lang, "confirm.title")
+	d := confirmData{Action: withLang("/report/"+url.PathEscape(channel)+"/confirm", lang), Token: token,
+		StartAgain: withLang("/report/"+url.PathEscape(channel), lang)}
+	for _, ch := range checks {
+		if !ch.Reveals() {
+			d.Clean = append(d.Clean, ch.Name)
+			continue
+		}
+		id := "file-" + strconv.Itoa(ch.Index)
+		f := confirmFile{Index: ch.Index, ID: id, Name: ch.Name, Legend: c.T(lang, "confirm.choice.legend", ch.Name)}
+		for _, fl := range ch.Fields {
+			f.Fields = append(f.Fields, confirmField{Label: scrubFieldLabel(c, lang, fl.Name), Value: fl.Value})
+		}
+		switch {
+		case ch.Index == failed:
+			f.Problem = c.T(lang, "confirm.problem.failed")
+		case !ch.Cleanable && ch.Problem != "":
+			f.Problem = c.T(lang, "confirm.problem."+ch.Problem)
+		}
+		chosen := choices[ch.Index]
+		var opts []string
+		if ch.Cleanable {
+			opts = []string{intake.ChoiceStrip, intake.ChoiceKeep}
+		} else {
+			opts = []string{intake.ChoiceRemove, intake.ChoiceKeep}
+		}
+		if chosen != opts[0] && chosen != opts[1] {
+			chosen = ch.Default()
+		}
+		for _, o := range opts {
+			cc := confirmChoice{ID: id + "-" + o, Value: o, Selected: o == chosen}
+			switch {
+			case o == intake.ChoiceStrip:
+				cc.Label = c.T(lang, "confirm.choice.strip")
+			case o == intake.ChoiceRemove:
+				cc.Label = c.T(lang, "confirm.choice.remove")
+			case ch.Cleanable:
+				cc.Label = c.T(lang, "confirm.choice.keep")
+				cc.Warning = c.T(lang, "confirm.choice.keep.warning")
+			default:
+				cc.Label = c.T(lang, "confirm.choice.keep_as_is")
+				cc.Warning = c.T(lang, "confirm.choice.keep.warning")
+			}
+			f.Choices = append(f.Choices, cc)
+		}
+		if ch.Index == failed {
+			v.Errors = append(v.Errors, errorItem{Href: "#" + id + "-" + opts[0], Text: ch.Name + " – " + f.Problem})
+		}
+		d.Files = append(d.Files, f)
+	}
+	v.Data = d
+	s.pages.render(w, r, status, "confirm", v)
+}
+
+// scrubFieldLabel translates a scrub field name ("GPS position").
+func scrubFieldLabel(c *i18n.Catalog, lang, name string) string {
+	if k := scrubFieldKey(name); c.Has(k) {
+		return c.T(lang, k)
+	}
+	return name
+}
+
+func scrubFieldKey(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return "scrub.field." + b.String()
+}
+
+// fileMetadataNote is the staff case page's line about what happened to a
+// file's metadata at intake ("" when nothing did).
+func fileMetadataNote(c *i18n.Catalog, lang string, f report.FileView) string {
+	switch f.Metadata {
+	case report.MetadataStripped:
+		var names []string
+		for _, n := range f.Removed {
+			names = append(names, scrubFieldLabel(c, lang, n))
+		}
+		if len(names) == 0 {
+			return c.T(lang, "staff.file.stripped", f.Name)
+		}
+		return c.T(lang, "staff.file.stripped_fields", f.Name, strings.Join(names, ", "))
+	case report.MetadataOriginalKept:
+		return c.T(lang, "staff.file.original_kept", f.Name)
+	}
+	return ""
+}
