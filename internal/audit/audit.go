@@ -70,6 +70,7 @@ const (
 	ActionCaseHold         = "case.hold"          // legal hold; Detail: "place" or "release"
 	ActionCaseRetention    = "case.retention"     // retention period extended (once per case)
 	ActionCasePurge        = "case.purge"         // irrelevant messages or files purged (JR-4)
+	ActionCaseDisclose     = "case.disclose"      // disclosure note (DA-1); Detail: "draft", "final" or "pdf"
 
 	// The whistleblower's identity (the optional identity answers).
 	ActionIdentityRequest = "identity.request" // access requested
@@ -108,7 +109,7 @@ var actions = map[string]bool{
 	ActionCaseList: true, ActionCaseRead: true, ActionCaseFileRead: true, ActionCaseExport: true,
 	ActionCaseMessage: true, ActionCaseJournal: true, ActionCaseStateChange: true,
 	ActionCaseAccessGrant: true, ActionCaseAccessRevoke: true, ActionCaseDelete: true, ActionCaseDeadline: true, ActionCasePerson: true,
-	ActionCaseHold: true, ActionCaseRetention: true, ActionCasePurge: true,
+	ActionCaseHold: true, ActionCaseRetention: true, ActionCasePurge: true, ActionCaseDisclose: true,
 	ActionIdentityRequest: true, ActionIdentityApprove: true, ActionIdentityDeny: true, ActionIdentityRead: true, ActionIdentityConsent: true,
 	ActionRegisterRead: true, ActionRegisterExport: true, ActionRegisterWrite: true,
 	ActionUserCreate: true, ActionUserRoleChange: true, ActionUserDisable: true, ActionUserEnable: true,
@@ -133,11 +134,20 @@ const (
 	ObjectBreach = "breach"
 	// ObjectDataSubjectRequest is an entry of the data-subject request register; ObjectID: request id.
 	ObjectDataSubjectRequest = "dsr"
+	// Records of processing and the registers tied to them (GDPR arts. 28,
+	// 30, 32, 35); ObjectID: the item id. ObjectAccessReview is a quarterly
+	// access-review campaign (AR-1); ObjectID: the review id.
+	ObjectActivity     = "ropa"
+	ObjectProcessor    = "processor"
+	ObjectDPIA         = "dpia"
+	ObjectRisk         = "risk"
+	ObjectAccessReview = "access_review"
 )
 
 var objectTypes = map[string]bool{
 	"": true, ObjectCase: true, ObjectFile: true, ObjectUser: true, ObjectChannel: true,
 	ObjectRegister: true, ObjectBreach: true, ObjectDataSubjectRequest: true, ObjectOrganisation: true, ObjectAuditLog: true,
+	ObjectActivity: true, ObjectProcessor: true, ObjectDPIA: true, ObjectRisk: true, ObjectAccessReview: true,
 }
 
 // MaxTokenLen bounds ActorID, ObjectID and Detail.

@@ -91,6 +91,17 @@ type journalBody struct {
 	// Purge (JR-4): which messages and files were removed; ids only.
 	MessageIDs []string `json:"message_ids,omitempty"`
 	FileIDs    []string `json:"file_ids,omitempty"`
+	// Disclosure (DA-1): the note's id, recipient, date, the selected
+	// question ids and identity question ids (ids only, never content),
+	// and at finalisation the identity basis. Basis holds the legal
+	// basis, MessageIDs and FileIDs the selected messages and files,
+	// MessageID the notice sent to the whistleblower.
+	DisclosureID  string   `json:"disclosure_id,omitempty"`
+	Recipient     string   `json:"recipient,omitempty"`
+	Date          string   `json:"date,omitempty"`
+	QuestionIDs   []string `json:"question_ids,omitempty"`
+	IdentityIDs   []string `json:"identity_ids,omitempty"`
+	IdentityBasis string   `json:"identity_basis,omitempty"`
 }
 
 func sealEntry(k keys.Key, e store.JournalEntry, b journalBody) (store.JournalEntry, error) {
@@ -345,8 +356,16 @@ type JournalView struct {
 	UserID       string    `json:"user_id,omitempty"`
 	Person       string    `json:"person,omitempty"` // pseudonym of a person concerned
 	Basis        string    `json:"basis,omitempty"`
-	MessageIDs   []string  `json:"message_ids,omitempty"` // purge
-	FileIDs      []string  `json:"file_ids,omitempty"`    // purge
+	MessageIDs   []string  `json:"message_ids,omitempty"` // purge, disclosure
+	FileIDs      []string  `json:"file_ids,omitempty"`    // purge, disclosure
+	// Disclosure notes (kind "disclosure"): ids and the recipient, basis
+	// and date only, never the disclosed content.
+	DisclosureID  string   `json:"disclosure_id,omitempty"`
+	Recipient     string   `json:"recipient,omitempty"`
+	Date          string   `json:"date,omitempty"`
+	QuestionIDs   []string `json:"question_ids,omitempty"`
+	IdentityIDs   []string `json:"identity_ids,omitempty"`
+	IdentityBasis string   `json:"identity_basis,omitempty"`
 }
 
 // Journal opens a case's journal, merged with its messages and files in
@@ -388,7 +407,8 @@ func (s *Service) Journal(ctx context.Context, st *accounts.Staff, reportID stri
 				Supersedes: e.Supersedes, SupersededBy: supersededBy[e.ID], CreatedAt: e.CreatedAt,
 				Text: b.Text, Source: b.Source, LearnedOn: b.LearnedOn, From: b.From, To: b.To, Outcome: b.Outcome,
 				Reason: b.Reason, MessageID: b.MessageID, Action: b.Action, UserID: b.UserID, Person: b.Person, Basis: b.Basis,
-				MessageIDs: b.MessageIDs, FileIDs: b.FileIDs})
+				MessageIDs: b.MessageIDs, FileIDs: b.FileIDs, DisclosureID: b.DisclosureID, Recipient: b.Recipient, Date: b.Date,
+				QuestionIDs: b.QuestionIDs, IdentityIDs: b.IdentityIDs, IdentityBasis: b.IdentityBasis})
 		}
 	}
 	for _, m := range v.Messages {

@@ -249,10 +249,7 @@ func (s *Service) record(ctx context.Context, tx *store.Tx, st *accounts.Staff, 
 		ID: id, Seq: seq, Kind: kind, AuthorID: st.UserID, Body: sealed, CreatedAt: now}); err != nil {
 		return err
 	}
-	obj := audit.ObjectBreach
-	if register == store.RegisterDSR {
-		obj = audit.ObjectDataSubjectRequest
-	}
+	obj := objectOf(register)
 	_, err = s.audit.RecordTx(ctx, tx, audit.Entry{TenantID: s.tenant, ActorType: audit.ActorStaff, ActorID: st.UserID,
 		Action: audit.ActionRegisterWrite, ObjectType: obj, ObjectID: parentID, Detail: register + "." + kind})
 	return err

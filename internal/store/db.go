@@ -211,6 +211,24 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
+// IsStorageFull tells whether err means the database could not write for
+// lack of space or because its storage is read-only, so callers can say
+// "try again later" instead of a bare internal error.
+func IsStorageFull(err error) bool {
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		switch liteErr.Code() & 0xff {
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR:
+			return true
+		}
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "53100" // disk_full
+	}
+	return false
+}
+
 // duplicate turns a unique-key violation into ErrDuplicate.
 func duplicate(err error) error {
 	if isUniqueViolation(err) {

@@ -450,6 +450,92 @@ CREATE TABLE case_persons (
 );
 CREATE INDEX case_persons_state ON case_persons (tenant_id, notice_state, notify_due_at);
 `,
+	// 8: disclosure notes (DA-1, CA-3; Directive art. 16, DK § 26): what
+	// leaves a case for another authority, as a separate note. State,
+	// author, times, the identity basis token and the id of the notice
+	// message are in clear; recipient, legal basis, date, free text and
+	// the selected items are sealed under the case key in body.
+	`
+CREATE TABLE case_disclosures (
+	tenant_id         TEXT NOT NULL,
+	disclosure_id     TEXT NOT NULL,
+	report_id         TEXT NOT NULL,
+	state             TEXT NOT NULL,
+	body              BYTES NOT NULL,
+	has_identity      INT64 NOT NULL DEFAULT 0,
+	identity_basis    TEXT NOT NULL DEFAULT '',
+	notice_message_id TEXT NOT NULL DEFAULT '',
+	created_by        TEXT NOT NULL,
+	created_at        INT64 NOT NULL,
+	finalised_by      TEXT NOT NULL DEFAULT '',
+	finalised_at      INT64,
+	PRIMARY KEY (tenant_id, disclosure_id)
+);
+CREATE INDEX case_disclosures_report ON case_disclosures (tenant_id, report_id, created_at);
+`,
+	// 9: records of processing (GDPR art. 30), processors (art. 28), DPIAs
+	// (art. 35), the risk register and quarterly access reviews (issue 5).
+	// One row per register item holds what the lists need in clear (links,
+	// flags, scores, clause letters, dates, owner); what a person typed is
+	// sealed under K_reg in register_entries like the breach log.
+	// register_seeds marks that a register's default entry was made, so
+	// two first users never seed it twice.
+	`
+CREATE TABLE register_items (
+	tenant_id     TEXT NOT NULL,
+	register      TEXT NOT NULL,
+	item_id       TEXT NOT NULL,
+	activity_id   TEXT NOT NULL DEFAULT '',
+	activities    TEXT NOT NULL DEFAULT '',
+	high_risk     INT64 NOT NULL DEFAULT 0,
+	likelihood    INT64 NOT NULL DEFAULT 0,
+	impact        INT64 NOT NULL DEFAULT 0,
+	agreement_at  INT64,
+	clauses       TEXT NOT NULL DEFAULT '',
+	dpo_advice_at INT64,
+	owner_id      TEXT NOT NULL DEFAULT '',
+	review_at     INT64,
+	entry_seq     INT64 NOT NULL,
+	created_by    TEXT NOT NULL,
+	created_at    INT64 NOT NULL,
+	updated_by    TEXT NOT NULL,
+	updated_at    INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, item_id)
+);
+CREATE INDEX register_items_register ON register_items (tenant_id, register, created_at);
+
+CREATE TABLE register_seeds (
+	tenant_id  TEXT NOT NULL,
+	register   TEXT NOT NULL,
+	item_id    TEXT NOT NULL,
+	created_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, register)
+);
+
+CREATE TABLE access_reviews (
+	tenant_id    TEXT NOT NULL,
+	review_id    TEXT NOT NULL,
+	started_by   TEXT NOT NULL,
+	started_at   INT64 NOT NULL,
+	due_at       INT64 NOT NULL,
+	completed_at INT64,
+	PRIMARY KEY (tenant_id, review_id)
+);
+CREATE UNIQUE INDEX access_reviews_open ON access_reviews (tenant_id) WHERE completed_at IS NULL;
+
+CREATE TABLE access_review_lines (
+	tenant_id  TEXT NOT NULL,
+	review_id  TEXT NOT NULL,
+	user_id    TEXT NOT NULL,
+	role       TEXT NOT NULL,
+	channels   TEXT NOT NULL,
+	case_keys  INT64 NOT NULL,
+	decision   TEXT NOT NULL DEFAULT '',
+	decided_by TEXT NOT NULL DEFAULT '',
+	decided_at INT64,
+	PRIMARY KEY (tenant_id, review_id, user_id)
+);
+`,
 }
 
 func (db *DB) ddl(s string) string {

@@ -128,7 +128,7 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 		return map[string]string{"rid": f.ridX}
 	}
 	now := f.e.clock.Now().UTC()
-	return map[string]matrixRoute{
+	return f.withRegisterRows(registers, map[string]matrixRoute{
 		// Logging in is open to all; wrong credentials are 401 whoever asks.
 		"POST /api/v1/staff/session": {policy: map[string]int{roleAnon: 401, roleWB: 401, roleNoAccess: 401, roleExcluded: 401,
 			roleCustodian: 401, roleDPO: 401, roleAdmin: 401, roleOwner: 401},
@@ -154,6 +154,14 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 		"POST /api/v1/staff/cases/{id}/identity-requests": {policy: caseRoute, params: caseParams,
 			body: staticBody(map[string]string{"reason": "need to interview"})},
 		"GET /api/v1/staff/identity-requests": {policy: anyStaff},
+		// Disclosure notes and the case export (disclosure_test.go).
+		"GET /api/v1/staff/cases/{id}/disclosures": {policy: caseRoute, params: caseParams},
+		"POST /api/v1/staff/cases/{id}/disclosures": {policy: caseRoute, params: caseParams,
+			body: func(f *matrixFixture) any { return f.disclosureBody() }},
+		"GET /api/v1/staff/cases/{id}/disclosures/{did}":           {policy: caseRoute, params: disclosureParams},
+		"GET /api/v1/staff/cases/{id}/disclosures/{did}/pdf":       {policy: caseRoute, params: disclosureParams},
+		"POST /api/v1/staff/cases/{id}/disclosures/{did}/finalise": {policy: caseRoute, params: disclosureParams, body: staticBody(map[string]any{})},
+		"GET /api/v1/staff/cases/{id}/export":                      {policy: caseRoute, params: caseParams},
 		// Only a custodian decides, and never on a request of their own.
 		"POST /api/v1/staff/identity-requests/{rid}/approve": {policy: pol(http.StatusForbidden, roleCustodian), params: ridParams,
 			body: staticBody(map[string]string{"reason": "justified"})},
@@ -184,7 +192,7 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 			body: staticBody(map[string]any{"note": "answered"})},
 		"POST /api/v1/staff/requests/{id}/refuse": {policy: registers, params: dsrParams(true),
 			body: staticBody(map[string]any{"reason": "manifestly unfounded", "complaint_notice_given": true})},
-	}
+	})
 }
 
 // pendingPolicy lists routes that were added while this matrix was
@@ -624,7 +632,7 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 		f := newMatrixFixture(t, d)
 		e := f.e
 		policy := withPending(f.staffPolicy())
-		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": "nosuchperson"}
+		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": "nosuchperson", "did": "nosuchdisclosure"}
 		routes := documentedRoutes(t, e, e.staff.URL)
 		tested := 0
 		for _, rt := range routes {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/varsel/varsel/internal/accounts"
@@ -194,6 +195,11 @@ func classify(err error) *problem {
 			out.fields = append(out.fields, fieldError{Question: f, Code: perr.Code})
 		}
 		return out
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EDQUOT), store.IsStorageFull(err):
+		// Nothing was stored: submissions are atomic. Say so, so that a
+		// whistleblower tries again rather than assuming it went through.
+		return &problem{status: http.StatusInsufficientStorage, code: "storage_unavailable",
+			msg: "the server cannot store anything right now; nothing was saved; please try again later"}
 	case errors.Is(err, cases.ErrNotFound), errors.Is(err, store.ErrNotFound):
 		return &problem{status: http.StatusNotFound, code: "not_found", msg: "not found"}
 	}
@@ -206,7 +212,7 @@ var privacyStatus = map[privacy.Kind]int{privacy.KindInvalid: http.StatusUnproce
 // fail answers an API request with the classified error.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := classify(err)
-	if p.status == http.StatusInternalServerError {
+	if p.status >= 500 {
 		// The error text comes from our own wrapping and names operations, not content.
 		s.d.Logger.Error("request failed", "route", r.Pattern, "err", err.Error())
 	}

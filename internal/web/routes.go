@@ -89,6 +89,15 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/retention-extension", API: true, Handler: s.apiCaseRetentionExtend},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/purge", API: true, Handler: s.apiCasePurge},
 
+		// Disclosure notes to other authorities (DA-1, CA-3) and the case
+		// export as a zip (RT-3).
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/disclosures", API: true, Handler: s.apiDisclosureCreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/disclosures", API: true, Handler: s.apiDisclosures},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/disclosures/{did}", API: true, Handler: s.apiDisclosure},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/disclosures/{did}/pdf", API: true, Handler: s.apiDisclosurePDF},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/disclosures/{did}/finalise", API: true, Handler: s.apiDisclosureFinalise},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/export", API: true, Handler: s.apiCaseExport},
+
 		// GDPR registers (internal/privacy): admins and the DPO only.
 		{Method: http.MethodGet, Path: "/api/v1/staff/breaches", API: true, Handler: s.apiBreaches},
 		{Method: http.MethodPost, Path: "/api/v1/staff/breaches", API: true, Handler: s.apiBreachCreate},
@@ -104,6 +113,32 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/extend", API: true, Handler: s.apiRequestExtend},
 		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/complete", API: true, Handler: s.apiRequestComplete},
 		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/refuse", API: true, Handler: s.apiRequestRefuse},
+
+		// Records of processing (art. 30), processors (art. 28), DPIAs
+		// (art. 35), risks, access reviews (AR-1) and the audit log (AL-2):
+		// admins and the DPO only.
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/ropa", API: true, Handler: s.apiActivities},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/ropa", API: true, Handler: s.apiActivityCreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/ropa/export", API: true, Handler: s.apiRegistersExport},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/ropa/{id}", API: true, Handler: s.apiActivity},
+		{Method: http.MethodPut, Path: "/api/v1/staff/registers/ropa/{id}", API: true, Handler: s.apiActivityUpdate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/processors", API: true, Handler: s.apiProcessors},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/processors", API: true, Handler: s.apiProcessorCreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/processors/{id}", API: true, Handler: s.apiProcessor},
+		{Method: http.MethodPut, Path: "/api/v1/staff/registers/processors/{id}", API: true, Handler: s.apiProcessorUpdate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/dpias", API: true, Handler: s.apiDPIAs},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/dpias", API: true, Handler: s.apiDPIACreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/dpias/{id}", API: true, Handler: s.apiDPIA},
+		{Method: http.MethodPut, Path: "/api/v1/staff/registers/dpias/{id}", API: true, Handler: s.apiDPIAUpdate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/risks", API: true, Handler: s.apiRisks},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/risks", API: true, Handler: s.apiRiskCreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/risks/{id}", API: true, Handler: s.apiRisk},
+		{Method: http.MethodPut, Path: "/api/v1/staff/registers/risks/{id}", API: true, Handler: s.apiRiskUpdate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/reviews", API: true, Handler: s.apiAccessReviews},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/reviews", API: true, Handler: s.apiAccessReviewStart},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/reviews/{id}", API: true, Handler: s.apiAccessReview},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/reviews/{id}/lines/{user}", API: true, Handler: s.apiAccessReviewAttest},
+		{Method: http.MethodGet, Path: "/api/v1/staff/audit", API: true, Handler: s.apiAuditLog},
 
 		// Identity vault: requests to read a whistleblower's identity and
 		// custodians' decisions (CA-3).
