@@ -77,10 +77,17 @@ type matrixFixture struct {
 	ridX                                           string
 	colleagueID, granteeID                         string
 	breach, dsr                                    string
+	// Persons concerned: personA on case A (its name carries the
+	// marker), personB on case B.
+	personA, personB string
+	// msgA is a message of case A; purgeMsg the one the next purge names.
+	msgA, purgeMsg string
+	// seq numbers the fresh objects made for calls that change state.
+	seq int
 	// Tenant "other".
 	other                                       *apiEnv
 	oCase, oFile, oJournal, oRid, oBreach, oDSR string
-	oUser                                       string
+	oUser, oPerson                              string
 	ownerTok                                    string
 	receiptA                                    string
 	adminTok                                    string
@@ -127,6 +134,37 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 		}
 		return map[string]string{"rid": f.ridX}
 	}
+	personParams := func(fresh bool) func(f *matrixFixture, allowed bool) map[string]string {
+		return func(f *matrixFixture, allowed bool) map[string]string {
+			if allowed && fresh {
+				return map[string]string{"id": f.caseA, "pid": f.newPerson(f.caseA, "Fresh Person")}
+			}
+			return map[string]string{"id": f.caseA, "pid": f.personA}
+		}
+	}
+	// A legal hold is placed on a fresh case and released from a fresh
+	// held one; the one extension of a case is made on a fresh case.
+	freshCase := func(held bool) func(f *matrixFixture, allowed bool) map[string]string {
+		return func(f *matrixFixture, allowed bool) map[string]string {
+			if !allowed {
+				return map[string]string{"id": f.caseA}
+			}
+			id := f.newCase()
+			if held {
+				f.e.doJSON(f.e.staff.URL, "POST", "/api/v1/staff/cases/"+id+"/hold", f.ownerTok,
+					map[string]string{"reason": "litigation"}, http.StatusNoContent, nil)
+			}
+			return map[string]string{"id": id}
+		}
+	}
+	purgeParams := func(f *matrixFixture, allowed bool) map[string]string {
+		f.purgeMsg = f.msgA
+		if allowed {
+			f.purgeMsg = f.newMessage(f.caseA, "irrelevant")
+		}
+		return map[string]string{"id": f.caseA}
+	}
+	adminOnly := pol(http.StatusForbidden, roleAdmin, roleCustodian) // the custodian has role admin
 	now := f.e.clock.Now().UTC()
 	return f.withRegisterRows(registers, map[string]matrixRoute{
 		// Logging in is open to all; wrong credentials are 401 whoever asks.
@@ -168,6 +206,39 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 		"POST /api/v1/staff/identity-requests/{rid}/deny": {policy: pol(http.StatusForbidden, roleCustodian), params: ridParams,
 			body: staticBody(map[string]string{"reason": "not justified"})},
 
+		// Persons concerned (CA-4, DN-1, DN-2): holders of the case key.
+		"GET /api/v1/staff/cases/{id}/persons": {policy: caseRoute, params: caseParams},
+		"POST /api/v1/staff/cases/{id}/persons": {policy: caseRoute, params: caseParams,
+			body: staticBody(map[string]any{"role": "witness", "name": "New Person"})},
+		"GET /api/v1/staff/cases/{id}/persons/{pid}": {policy: caseRoute, params: personParams(false)},
+		"PATCH /api/v1/staff/cases/{id}/persons/{pid}": {policy: caseRoute, params: personParams(false),
+			body: staticBody(map[string]any{"notes": "edited"})},
+		"DELETE /api/v1/staff/cases/{id}/persons/{pid}": {policy: caseRoute, params: personParams(true)},
+		"POST /api/v1/staff/cases/{id}/persons/{pid}/notified": {policy: caseRoute, params: personParams(true),
+			body: staticBody(map[string]any{"on": now.AddDate(0, 0, -1).Format(time.DateOnly), "method": "letter"})},
+		"POST /api/v1/staff/cases/{id}/persons/{pid}/defer": {policy: caseRoute, params: personParams(true),
+			body: staticBody(map[string]any{"reason": "would prejudice the investigation", "legal_basis": "GDPR art. 14(5)(b)",
+				"review_on": now.AddDate(0, 1, 0).Format(time.DateOnly)})},
+		// Lists only the cases the caller holds the key of (checked below).
+		"GET /api/v1/staff/notifications/due": {policy: anyStaff},
+		"GET /api/v1/staff/statistics":        {policy: registers},
+
+		// Retention (RT-1, RT-2, RT-4, JR-4).
+		"GET /api/v1/staff/retention/policies": {policy: anyStaff},
+		"PUT /api/v1/staff/retention/policies": {policy: adminOnly,
+			body: staticBody(map[string]any{"channel_id": org.DefaultChannel, "category": "report", "months": 24})},
+		"GET /api/v1/staff/retention/upcoming":  {policy: anyStaff},
+		"GET /api/v1/staff/retention/deletions": {policy: registers},
+		"POST /api/v1/staff/cases/{id}/hold": {policy: caseRoute, params: freshCase(false),
+			body: staticBody(map[string]string{"reason": "litigation"})},
+		"DELETE /api/v1/staff/cases/{id}/hold": {policy: caseRoute, params: freshCase(true)},
+		"POST /api/v1/staff/cases/{id}/retention-extension": {policy: caseRoute, params: freshCase(false),
+			body: staticBody(map[string]any{"months": 6, "reason": "pending appeal"})},
+		"POST /api/v1/staff/cases/{id}/purge": {policy: caseRoute, params: purgeParams,
+			body: func(f *matrixFixture) any {
+				return map[string]any{"message_ids": []string{f.purgeMsg}, "reason": "manifestly irrelevant"}
+			}},
+
 		"GET /api/v1/staff/breaches":  {policy: registers},
 		"POST /api/v1/staff/breaches": {policy: registers, body: func(f *matrixFixture) any { return f.breachBody() }},
 		"GET /api/v1/staff/breaches/{id}": {policy: registers,
@@ -195,51 +266,6 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 	})
 }
 
-// pendingPolicy lists routes that were added while this matrix was
-// written (retention, persons concerned, statistics) and whose policy rows
-// are still to be declared by their owner. They are called only as the
-// roles every staff route refuses (no token, a receipt token: 401) and
-// with the other tenant's ids (never 2xx, never its content); a route in
-// neither table fails the test.
-var pendingPolicy = map[string]bool{
-	"GET /api/v1/staff/cases/{id}/persons":                 true,
-	"POST /api/v1/staff/cases/{id}/persons":                true,
-	"GET /api/v1/staff/cases/{id}/persons/{pid}":           true,
-	"PATCH /api/v1/staff/cases/{id}/persons/{pid}":         true,
-	"DELETE /api/v1/staff/cases/{id}/persons/{pid}":        true,
-	"POST /api/v1/staff/cases/{id}/persons/{pid}/notified": true,
-	"POST /api/v1/staff/cases/{id}/persons/{pid}/defer":    true,
-	"GET /api/v1/staff/notifications/due":                  true,
-	"GET /api/v1/staff/statistics":                         true,
-	"GET /api/v1/staff/retention/policies":                 true,
-	"PUT /api/v1/staff/retention/policies":                 true,
-	"GET /api/v1/staff/retention/upcoming":                 true,
-	"GET /api/v1/staff/retention/deletions":                true,
-	"POST /api/v1/staff/cases/{id}/hold":                   true,
-	"DELETE /api/v1/staff/cases/{id}/hold":                 true,
-	"POST /api/v1/staff/cases/{id}/retention-extension":    true,
-	"POST /api/v1/staff/cases/{id}/purge":                  true,
-}
-
-// withPending adds the pending routes to a policy: 401 without a staff
-// token, and -1 (not called) for staff roles.
-func withPending(policy map[string]matrixRoute) map[string]matrixRoute {
-	for rt := range pendingPolicy {
-		if _, ok := policy[rt]; ok {
-			continue // declared meanwhile: the declared row wins
-		}
-		p := pol(-1)
-		var body func(*matrixFixture) any
-		if !strings.HasPrefix(rt, "GET ") && !strings.HasPrefix(rt, "DELETE ") {
-			body = staticBody(map[string]any{})
-		}
-		policy[rt] = matrixRoute{policy: p, body: body, params: func(f *matrixFixture, _ bool) map[string]string {
-			return map[string]string{"id": f.caseA, "pid": "nosuchperson"}
-		}}
-	}
-	return policy
-}
-
 func (f *matrixFixture) breachBody() map[string]any {
 	return map[string]any{"aware_at": f.e.clock.Now().UTC().Add(-time.Hour), "type": "confidentiality", "severity": 2,
 		"what_happened": "a laptop was lost", "data_categories": "names", "approx_subjects": 3, "approx_records": 3,
@@ -265,6 +291,47 @@ func (f *matrixFixture) newDSR(verified bool) string {
 			map[string]string{"method": "in_person"}, http.StatusOK, nil)
 	}
 	return r.ID
+}
+
+// newCase submits a report the owner holds every key of and returns its id.
+func (f *matrixFixture) newCase() string {
+	f.seq++
+	what := "fresh case " + itoa(int64(f.seq))
+	f.e.submitWith(minimalAnswers(what), nil)
+	return f.e.caseWith(f.ownerTok, what).ID
+}
+
+// newPerson registers a person concerned on a case as the owner.
+func (f *matrixFixture) newPerson(caseID, name string) string {
+	var p struct{ ID string }
+	f.e.doJSON(f.e.staff.URL, "POST", "/api/v1/staff/cases/"+caseID+"/persons", f.ownerTok,
+		map[string]any{"role": "reported_person", "name": name}, http.StatusCreated, &p)
+	if p.ID == "" {
+		f.e.t.Fatal("person without id")
+	}
+	return p.ID
+}
+
+// newMessage has the owner reply on a case and returns the message's id.
+func (f *matrixFixture) newMessage(caseID, text string) string {
+	e := f.e
+	f.seq++
+	text += " " + itoa(int64(f.seq))
+	e.doJSON(e.staff.URL, "POST", "/api/v1/staff/cases/"+caseID+"/messages", f.ownerTok, map[string]string{"text": text}, http.StatusCreated, nil)
+	var j struct {
+		Entries []struct {
+			Kind, Text string
+			MessageID  string `json:"message_id"`
+		}
+	}
+	e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+caseID+"/journal", f.ownerTok, nil, http.StatusOK, &j)
+	for _, en := range j.Entries {
+		if en.Kind == "message" && en.Text == text && en.MessageID != "" {
+			return en.MessageID
+		}
+	}
+	e.t.Fatalf("no message %q in the journal: %+v", text, j.Entries)
+	return ""
 }
 
 // newIdentityRequest submits a report with an identity and has the owner
@@ -488,7 +555,9 @@ func newMatrixFixture(t *testing.T, d store.Dialect) *matrixFixture {
 	f.caseA, f.fileA, f.caseB, f.fileB = ca.ID, ca.Files[0].ID, cb.ID, cb.Files[0].ID
 	f.journalA = e.addJournal(f.ownerTok, f.caseA, markerA+" journal")
 	f.journalB = e.addJournal(f.ownerTok, f.caseB, "journal B")
-	e.doJSON(e.staff.URL, "POST", "/api/v1/staff/cases/"+f.caseA+"/messages", f.ownerTok, map[string]string{"text": markerA + " reply"}, http.StatusCreated, nil)
+	f.msgA = f.newMessage(f.caseA, markerA+" reply")
+	f.personA = f.newPerson(f.caseA, markerA+" person")
+	f.personB = f.newPerson(f.caseB, "person B")
 	var req identityRequestJSON
 	e.doJSON(e.staff.URL, "POST", "/api/v1/staff/cases/"+cx.ID+"/identity-requests", f.ownerTok, map[string]string{"reason": "x"}, http.StatusCreated, &req)
 	f.ridX = req.ID
@@ -530,6 +599,10 @@ func newMatrixFixture(t *testing.T, d store.Dialect) *matrixFixture {
 	oc := o.caseWith(oTok, markerOther+" what")
 	f.oCase, f.oFile = oc.ID, oc.Files[0].ID
 	f.oJournal = o.addJournal(oTok, f.oCase, markerOther+" journal")
+	var op struct{ ID string }
+	o.doJSON(o.staff.URL, "POST", "/api/v1/staff/cases/"+f.oCase+"/persons", oTok,
+		map[string]any{"role": "witness", "name": markerOther + " person"}, http.StatusCreated, &op)
+	f.oPerson = op.ID
 	o.doJSON(o.staff.URL, "POST", "/api/v1/staff/cases/"+f.oCase+"/identity-requests", oTok, map[string]string{"reason": markerOther}, http.StatusCreated, &req)
 	f.oRid = req.ID
 	f.oUser = o.userIDIn("other", "other-handler@example.org")
@@ -562,7 +635,7 @@ func TestAccessControlMatrixStaffAPI(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d store.Dialect) {
 		f := newMatrixFixture(t, d)
 		e := f.e
-		policy := withPending(f.staffPolicy())
+		policy := f.staffPolicy()
 		routes := documentedRoutes(t, e, e.staff.URL)
 		for _, rt := range routes {
 			if _, ok := policy[rt]; !ok {
@@ -581,6 +654,14 @@ func TestAccessControlMatrixStaffAPI(t *testing.T) {
 		if t.Failed() {
 			t.FailNow()
 		}
+		// The due notifications list only the cases the caller holds the
+		// key of: person A (pending) shows to the owner alone.
+		for _, role := range staffMatrixRoles[2:] {
+			res := e.call(e.staff.URL, "GET", "/api/v1/staff/notifications/due", f.tokens[role], nil)
+			if listed := bytes.Contains(res.body, []byte(f.personA)); listed != (role == roleOwner) || res.status != http.StatusOK {
+				t.Errorf("due notifications as %s: status %d, lists person A: %v", role, res.status, listed)
+			}
+		}
 		// Logging out ends sessions: it runs last.
 		sort.SliceStable(routes, func(i, j int) bool {
 			return routes[i] != "DELETE /api/v1/staff/session" && routes[j] == "DELETE /api/v1/staff/session"
@@ -593,9 +674,6 @@ func TestAccessControlMatrixStaffAPI(t *testing.T) {
 				want := row.policy[role]
 				if want == 0 {
 					t.Fatalf("%s: no policy for role %s", rt, role)
-				}
-				if want == -1 {
-					continue // pending: see pendingPolicy
 				}
 				params := map[string]string{}
 				if row.params != nil {
@@ -631,8 +709,8 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d store.Dialect) {
 		f := newMatrixFixture(t, d)
 		e := f.e
-		policy := withPending(f.staffPolicy())
-		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": "nosuchperson", "did": "nosuchdisclosure"}
+		policy := f.staffPolicy()
+		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": f.oPerson, "did": "nosuchdisclosure"}
 		routes := documentedRoutes(t, e, e.staff.URL)
 		tested := 0
 		for _, rt := range routes {
@@ -672,11 +750,7 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 				}
 				res := e.call(e.staff.URL, method, fillPath(t, path, params), f.tokens[role], body)
 				tested++
-				if pendingPolicy[rt] && want == -1 {
-					if res.status < 400 || res.status >= 500 {
-						t.Errorf("%s with other tenant's ids as %s: status %d, want a refusal: %s", rt, role, res.status, res.body)
-					}
-				} else if want == -1 {
+				if want == -1 {
 					if res.status != http.StatusNotFound && res.status != http.StatusForbidden {
 						t.Errorf("%s with other tenant's ids as %s: status %d, want 403 or 404: %s", rt, role, res.status, res.body)
 					}
@@ -701,6 +775,16 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 			{"GET", "/api/v1/staff/cases/" + f.caseA + "/files/" + f.fileB, nil},
 			{"GET", "/api/v1/staff/cases/" + f.caseA + "/files/" + f.oFile, nil},
 			{"GET", "/api/v1/staff/cases/" + f.caseA + "/files/" + f.journalA, nil},
+			// Persons of another case or tenant under case A.
+			{"GET", "/api/v1/staff/cases/" + f.caseA + "/persons/" + f.personB, nil},
+			{"GET", "/api/v1/staff/cases/" + f.caseA + "/persons/" + f.oPerson, nil},
+			{"PATCH", "/api/v1/staff/cases/" + f.caseA + "/persons/" + f.personB, map[string]any{"notes": "x"}},
+			{"DELETE", "/api/v1/staff/cases/" + f.caseA + "/persons/" + f.personB, nil},
+			{"DELETE", "/api/v1/staff/cases/" + f.caseA + "/persons/" + f.oPerson, nil},
+			{"POST", "/api/v1/staff/cases/" + f.caseA + "/persons/" + f.personB + "/notified",
+				map[string]any{"on": e.clock.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly), "method": "letter"}},
+			{"POST", "/api/v1/staff/cases/" + f.caseA + "/persons/" + f.personB + "/defer",
+				map[string]any{"reason": "r", "legal_basis": "b", "review_on": e.clock.Now().UTC().AddDate(0, 1, 0).Format(time.DateOnly)}},
 		} {
 			res := e.call(e.staff.URL, c.method, c.path, owner, c.body)
 			if res.status != http.StatusNotFound {
@@ -718,14 +802,34 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 				t.Errorf("superseding answer holds the other tenant's content")
 			}
 		}
+		// Person B is untouched.
+		var pb struct {
+			Notification struct{ State string }
+			Details      *struct{ Notes string }
+		}
+		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases/"+f.caseB+"/persons/"+f.personB, owner, nil, http.StatusOK, &pb)
+		if pb.Notification.State != "pending" || pb.Details == nil || pb.Details.Notes != "" {
+			t.Errorf("person B changed through case A: %+v", pb)
+		}
+		// A purge under case A naming a message of case B is refused and
+		// removes nothing.
+		msgB := f.newMessage(f.caseB, "case B message")
+		if res := e.call(e.staff.URL, "POST", "/api/v1/staff/cases/"+f.caseA+"/purge", owner,
+			map[string]any{"message_ids": []string{msgB}, "reason": "x"}); res.status < 400 || res.status >= 500 {
+			t.Errorf("purging a message of case B under case A: status %d: %s", res.status, res.body)
+		}
+		if !bytes.Contains(e.call(e.staff.URL, "GET", "/api/v1/staff/cases/"+f.caseB+"/journal", owner, nil).body, []byte(msgB)) {
+			t.Error("a message of case B was purged through case A")
+		}
 		// Granting and revoking a user of the other tenant.
 		if res := e.call(e.staff.URL, "POST", "/api/v1/staff/cases/"+f.caseA+"/access", owner, map[string]string{"user": f.oUser}); res.status < 400 || res.status >= 500 {
 			t.Errorf("granting a user of another tenant: status %d: %s", res.status, res.body)
 		}
 		// Lists never show the other tenant's objects.
-		for _, p := range []string{"/api/v1/staff/cases", "/api/v1/staff/identity-requests", "/api/v1/staff/breaches", "/api/v1/staff/requests"} {
+		for _, p := range []string{"/api/v1/staff/cases", "/api/v1/staff/identity-requests", "/api/v1/staff/breaches", "/api/v1/staff/requests",
+			"/api/v1/staff/notifications/due", "/api/v1/staff/retention/upcoming"} {
 			res := e.call(e.staff.URL, "GET", p, f.tokens[roleAdmin], nil)
-			for _, id := range []string{f.oCase, f.oRid, f.oBreach, f.oDSR} {
+			for _, id := range []string{f.oCase, f.oRid, f.oBreach, f.oDSR, f.oPerson} {
 				if bytes.Contains(res.body, []byte(id)) {
 					t.Errorf("GET %s lists an object of the other tenant", p)
 				}
