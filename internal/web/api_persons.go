@@ -12,32 +12,6 @@ import (
 // (DN-1, DN-2); the yearly statistics (ST-1). Lists carry pseudonyms only;
 // a person's sealed details come only from GET …/persons/{pid}.
 
-// staffAPI authenticates the request, decodes its JSON body into in (when
-// in is not nil) and answers with what call returns.
-func (s *Server) staffAPI(w http.ResponseWriter, r *http.Request, status int, in any, call func(st *accounts.Staff) (any, error)) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in != nil {
-		if err := decodeJSON(w, r, in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	out, err := call(st)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if out == nil {
-		w.WriteHeader(status)
-		return
-	}
-	writeJSON(w, status, out)
-}
-
 func (s *Server) apiPersons(w http.ResponseWriter, r *http.Request) {
 	s.staffAPI(w, r, http.StatusOK, nil, func(st *accounts.Staff) (any, error) {
 		ps, err := s.d.Cases.Persons(r.Context(), st, r.PathValue("id"))

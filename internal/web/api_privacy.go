@@ -18,27 +18,13 @@ func (s *Server) privacy() *privacy.Service {
 // (when in is not nil) and answers with what call returns.
 func (s *Server) privacyAPI(w http.ResponseWriter, r *http.Request, status int, in any,
 	call func(p *privacy.Service, st *accounts.Staff) (any, error)) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !privacy.MayUse(st.Role) {
-		s.fail(w, r, privacy.ErrForbidden)
-		return
-	}
-	if in != nil {
-		if err := decodeJSON(w, r, in); err != nil {
-			s.fail(w, r, err)
-			return
+	mayUse := func(st *accounts.Staff) error {
+		if !privacy.MayUse(st.Role) {
+			return privacy.ErrForbidden
 		}
+		return nil
 	}
-	out, err := call(s.privacy(), st)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, status, out)
+	s.guardedStaffAPI(w, r, status, mayUse, in, func(st *accounts.Staff) (any, error) { return call(s.privacy(), st) })
 }
 
 func (s *Server) apiBreaches(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/cases"
 	"mime"
 	"net/http"
@@ -15,6 +16,46 @@ func mimeAttachment(name string) string {
 		return v
 	}
 	return "attachment"
+}
+
+// staffAPI authenticates the request, decodes its JSON body into in (when
+// in is not nil) and answers with what call returns (no body when call
+// returns nil).
+func (s *Server) staffAPI(w http.ResponseWriter, r *http.Request, status int, in any, call func(st *accounts.Staff) (any, error)) {
+	s.guardedStaffAPI(w, r, status, nil, in, call)
+}
+
+// guardedStaffAPI is staffAPI with a role check that runs before the body
+// is read, so a caller without the role is refused without parsing anything.
+func (s *Server) guardedStaffAPI(w http.ResponseWriter, r *http.Request, status int, allow func(*accounts.Staff) error,
+	in any, call func(st *accounts.Staff) (any, error)) {
+	st, err := s.apiStaff(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if allow != nil {
+		if err := allow(st); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if in != nil {
+		if err := decodeJSON(w, r, in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	out, err := call(st)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if out == nil {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, out)
 }
 
 func (s *Server) apiStaffLogin(w http.ResponseWriter, r *http.Request) {
@@ -135,70 +176,39 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCaseState(w http.ResponseWriter, r *http.Request) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var body struct {
+	var in struct {
 		State   string `json:"state"`
 		Reason  string `json:"reason"`
 		Outcome string `json:"outcome"`
 		Message string `json:"message"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	err = s.d.Cases.ChangeState(r.Context(), st, r.PathValue("id"),
-		cases.Transition{To: body.State, Reason: body.Reason, Outcome: body.Outcome, Message: body.Message})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.staffAPI(w, r, http.StatusNoContent, &in, func(st *accounts.Staff) (any, error) {
+		return nil, s.d.Cases.ChangeState(r.Context(), st, r.PathValue("id"),
+			cases.Transition{To: in.State, Reason: in.Reason, Outcome: in.Outcome, Message: in.Message})
+	})
 }
 
 func (s *Server) apiCaseJournal(w http.ResponseWriter, r *http.Request) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	entries, err := s.d.Cases.Journal(r.Context(), st, r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if entries == nil {
-		entries = []cases.JournalView{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	s.staffAPI(w, r, http.StatusOK, nil, func(st *accounts.Staff) (any, error) {
+		entries, err := s.d.Cases.Journal(r.Context(), st, r.PathValue("id"))
+		if entries == nil {
+			entries = []cases.JournalView{}
+		}
+		return map[string]any{"entries": entries}, err
+	})
 }
 
 func (s *Server) apiCaseJournalAdd(w http.ResponseWriter, r *http.Request) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var body struct {
+	var in struct {
 		Text       string `json:"text"`
 		Source     string `json:"source"`
 		LearnedOn  string `json:"learned_on"`
 		Supersedes string `json:"supersedes"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	e, err := s.d.Cases.AddNote(r.Context(), st, r.PathValue("id"),
-		cases.Note{Text: body.Text, Source: body.Source, LearnedOn: body.LearnedOn}, body.Supersedes)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, e)
+	s.staffAPI(w, r, http.StatusCreated, &in, func(st *accounts.Staff) (any, error) {
+		return s.d.Cases.AddNote(r.Context(), st, r.PathValue("id"),
+			cases.Note{Text: in.Text, Source: in.Source, LearnedOn: in.LearnedOn}, in.Supersedes)
+	})
 }
 
 func (s *Server) apiCaseFile(w http.ResponseWriter, r *http.Request) {
@@ -216,23 +226,12 @@ func (s *Server) apiCaseFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCaseMessage(w http.ResponseWriter, r *http.Request) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var body struct {
+	var in struct {
 		Text string `json:"text"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.d.Cases.Reply(r.Context(), st, r.PathValue("id"), body.Text); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusCreated)
+	s.staffAPI(w, r, http.StatusCreated, &in, func(st *accounts.Staff) (any, error) {
+		return nil, s.d.Cases.Reply(r.Context(), st, r.PathValue("id"), in.Text)
+	})
 }
 
 type holderJSON struct {
@@ -242,73 +241,37 @@ type holderJSON struct {
 }
 
 func (s *Server) apiCaseAccess(w http.ResponseWriter, r *http.Request) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	holders, err := s.d.Cases.Holders(r.Context(), st, r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := make([]holderJSON, 0, len(holders))
-	for _, h := range holders {
-		out = append(out, holderJSON{UserID: h.UserID, Email: h.Email, DisplayName: h.DisplayName})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"holders": out})
+	s.staffAPI(w, r, http.StatusOK, nil, func(st *accounts.Staff) (any, error) {
+		holders, err := s.d.Cases.Holders(r.Context(), st, r.PathValue("id"))
+		out := make([]holderJSON, 0, len(holders))
+		for _, h := range holders {
+			out = append(out, holderJSON{UserID: h.UserID, Email: h.Email, DisplayName: h.DisplayName})
+		}
+		return map[string]any{"holders": out}, err
+	})
 }
 
 func (s *Server) apiCaseAccessGrant(w http.ResponseWriter, r *http.Request) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var body struct {
+	var in struct {
 		User string `json:"user"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.d.Cases.Grant(r.Context(), st, r.PathValue("id"), body.User); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.staffAPI(w, r, http.StatusNoContent, &in, func(st *accounts.Staff) (any, error) {
+		return nil, s.d.Cases.Grant(r.Context(), st, r.PathValue("id"), in.User)
+	})
 }
 
 func (s *Server) apiCaseAccessRevoke(w http.ResponseWriter, r *http.Request) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.d.Cases.Revoke(r.Context(), st, r.PathValue("id"), r.PathValue("user")); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.staffAPI(w, r, http.StatusNoContent, nil, func(st *accounts.Staff) (any, error) {
+		return nil, s.d.Cases.Revoke(r.Context(), st, r.PathValue("id"), r.PathValue("user"))
+	})
 }
 
 func (s *Server) apiCaseExtend(w http.ResponseWriter, r *http.Request) {
-	st, err := s.apiStaff(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var body struct {
+	var in struct {
 		Days   int    `json:"days"`
 		Reason string `json:"reason"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.d.Cases.ExtendFeedback(r.Context(), st, r.PathValue("id"), body.Days, body.Reason); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.staffAPI(w, r, http.StatusNoContent, &in, func(st *accounts.Staff) (any, error) {
+		return nil, s.d.Cases.ExtendFeedback(r.Context(), st, r.PathValue("id"), in.Days, in.Reason)
+	})
 }
