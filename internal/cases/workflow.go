@@ -130,8 +130,11 @@ func (s *Service) ChangeState(ctx context.Context, st *accounts.Staff, reportID 
 	reason := strings.TrimSpace(t.Reason)
 	closing, reopening := t.To == StateClosed, from == StateClosed
 	if closing {
-		if !slices.Contains(Outcomes, t.Outcome) {
-			return ErrOutcomeRequired
+		// The organisation's closing reasons (the built-in Outcomes
+		// unless configured); an empty message takes the outcome's
+		// template (settings.go).
+		if t.Message, err = s.closingMessage(ctx, c, t); err != nil {
+			return err
 		}
 		if reason == "" {
 			return ErrReasonRequired
@@ -166,6 +169,10 @@ func (s *Service) ChangeState(ctx context.Context, st *accounts.Staff, reportID 
 	err = s.cfg.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.ChangeState(ctx, store.StateChange{TenantID: st.TenantID, ReportID: reportID, From: from, To: t.To,
 			At: now, Outcome: outcome, Close: closing, Reopen: reopening}); err != nil {
+			return err
+		}
+		// A custom status belongs to a state: changing the state clears it.
+		if err := tx.SetCustomStatus(ctx, st.TenantID, reportID, t.To, ""); err != nil {
 			return err
 		}
 		if closing {

@@ -536,6 +536,21 @@ CREATE TABLE access_review_lines (
 	PRIMARY KEY (tenant_id, review_id, user_id)
 );
 `,
+	// 10: organisation settings (issue 3, workflow): custom statuses
+	// mapping onto the case states and the configured closing reasons,
+	// one JSON value per tenant and key; the custom status a case carries.
+	`
+CREATE TABLE org_settings (
+	tenant_id  TEXT NOT NULL,
+	key        TEXT NOT NULL,
+	value      TEXT NOT NULL,
+	updated_by TEXT NOT NULL DEFAULT '',
+	updated_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, key)
+);
+
+ALTER TABLE reports ADD COLUMN custom_status TEXT NOT NULL DEFAULT '';
+`,
 }
 
 func (db *DB) ddl(s string) string {

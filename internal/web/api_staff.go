@@ -140,6 +140,9 @@ type caseJSON struct {
 	FeedbackGivenAt *time.Time `json:"feedback_given_at"`
 	ClosedAt        *time.Time `json:"closed_at"`
 	Outcome         string     `json:"outcome,omitempty"`
+	// CustomStatus is the organisation's own status id ("" for none); it
+	// always maps onto State (api_settings.go).
+	CustomStatus string `json:"custom_status"`
 	// ExpiresAt is when the retention job deletes the closed case
 	// (internal/retention); null while open or on legal hold.
 	ExpiresAt          *time.Time `json:"expires_at"`
@@ -169,6 +172,10 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) {
 		AckDue: optTime(v.AckDueAt), AcknowledgedAt: optTime(v.AcknowledgedAt), FeedbackDue: optTime(v.FeedbackDueAt),
 		FeedbackGivenAt: optTime(v.FeedbackGivenAt), ClosedAt: optTime(v.ClosedAt), Outcome: v.Outcome}
 	if err := s.addRetention(r, &out); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if out.CustomStatus, err = s.d.Cases.CustomStatusOf(r.Context(), st, v.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -314,6 +315,8 @@ type inboxData struct {
 	Prev    string
 	Next    string
 	Total   int
+	// StatisticsURL links the statistics for admins and the DPO.
+	StatisticsURL string
 }
 
 // inboxSorts are the sortable columns in the order the table shows them.
@@ -372,6 +375,9 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
 	c := s.d.Catalog
 	v := s.staffView(r, lang, token, "staff.inbox.title")
 	d := inboxData{Total: page.Total}
+	if cases.MayReadStatistics(st.Role) {
+		d.StatisticsURL = withLang("/statistics", lang)
+	}
 	for _, col := range inboxSorts {
 		ic := inboxColumn{Label: c.T(lang, col.label)}
 		// A click on the current column reverses it; another column starts
@@ -517,6 +523,7 @@ type caseData struct {
 	Grantable    []option
 	// ExtendAction is set while a feedback deadline is open.
 	ExtendAction string
+	caseExtras   // persons concerned, disclosure notes, export (html_persons.go)
 }
 
 // holderRow is one person with access to the case.
@@ -543,12 +550,28 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	s.renderCase(w, r, lang, http.StatusOK, st, token, caseInput{})
 }
 
-func (s *Server) outcomeOptions(lang, selected string) []option {
+// outcomeOptions lists the organisation's closing reasons; the built-in
+// ones carry translated labels from the catalog, configured ones their own.
+func (s *Server) outcomeOptions(lang, selected string, outcomes []cases.Outcome, configured bool) []option {
 	out := []option{{Value: "", Label: s.d.Catalog.T(lang, "staff.close.outcome.choose"), Selected: selected == ""}}
-	for _, o := range cases.Outcomes {
-		out = append(out, option{Value: o, Label: s.d.Catalog.T(lang, "staff.outcome."+o), Selected: o == selected})
+	for _, o := range outcomes {
+		label := outcomeName(s.d.Catalog, lang, o.ID)
+		if configured {
+			label = cmp.Or(o.Labels[lang], o.Labels["en"], o.ID)
+		}
+		out = append(out, option{Value: o.ID, Label: label, Selected: o.ID == selected})
 	}
 	return out
+}
+
+// findOutcome looks a closing reason up in the organisation's list.
+func findOutcome(outcomes []cases.Outcome, id string) (cases.Outcome, bool) {
+	for _, o := range outcomes {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return cases.Outcome{}, false
 }
 
 func (s *Server) sourceOptions(lang, selected string) []option {
@@ -575,7 +598,7 @@ func sourceName(c *i18n.Catalog, lang, src string) string {
 
 // stateForms lists the changes allowed from the current state; in holds
 // the values of a rejected post.
-func (s *Server) stateForms(lang, from string, in *stateForm) []stateForm {
+func (s *Server) stateForms(lang, from string, in *stateForm, outcomes []cases.Outcome, configured bool) []stateForm {
 	c := s.d.Catalog
 	var out []stateForm
 	// Only the changes the service will accept are offered (CW-1).
@@ -596,7 +619,7 @@ func (s *Server) stateForms(lang, from string, in *stateForm) []stateForm {
 			selected = in.Outcome
 		}
 		if f.Kind == "close" {
-			f.Outcomes = s.outcomeOptions(lang, selected)
+			f.Outcomes = s.outcomeOptions(lang, selected, outcomes, configured)
 		}
 		out = append(out, f)
 	}
@@ -649,6 +672,10 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 		s.errorPage(w, r, lang, err, "/")
 		return
 	}
+	if err := s.fillCaseExtras(r, st, rv.ID, lang, &d.caseExtras); err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
 	if !rv.FeedbackDueAt.IsZero() && rv.FeedbackGivenAt.IsZero() && rv.ClosedAt.IsZero() {
 		d.ExtendAction = withLang(base+"/deadline-extension", lang)
 	}
@@ -694,7 +721,12 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 		}
 	}
 	d.Summary = sum
-	d.Transitions = s.stateForms(lang, rv.Status, in.State)
+	outcomes, configured, err := s.d.Cases.ConfiguredOutcomes(r.Context(), st)
+	if err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	d.Transitions = s.stateForms(lang, rv.Status, in.State, outcomes, configured)
 
 	// Journal, oldest first; corrections link both ways.
 	noteAction := withLang(base+"/journal", lang)
@@ -837,13 +869,21 @@ func (s *Server) caseStateSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if t.To == cases.StateClosed {
 		// Check every field at once, so one answer lists every problem.
-		if !slices.Contains(cases.Outcomes, t.Outcome) {
+		outcomes, _, err := s.d.Cases.ConfiguredOutcomes(r.Context(), st)
+		if err != nil {
+			s.errorPage(w, r, lang, err, "/cases/"+url.PathEscape(id))
+			return
+		}
+		o, known := findOutcome(outcomes, t.Outcome)
+		if !known {
 			in.Errors["outcome"] = c.T(lang, "staff.close.error.outcome")
 		}
 		if strings.TrimSpace(t.Reason) == "" {
 			in.Errors["reason"] = c.T(lang, "staff.close.error.reason")
 		}
-		if strings.TrimSpace(t.Message) == "" {
+		// An outcome with a message template may be closed without a
+		// message of the handler's own: the template is sent.
+		if strings.TrimSpace(t.Message) == "" && (!known || o.Render("en", 0) == "") {
 			in.Errors["message"] = c.T(lang, "staff.close.error.message")
 		}
 	}

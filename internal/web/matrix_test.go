@@ -223,6 +223,18 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 		"GET /api/v1/staff/notifications/due": {policy: anyStaff},
 		"GET /api/v1/staff/statistics":        {policy: registers},
 
+		// Workflow settings (api_settings.go): reads for any staff, changes
+		// for admins; the custom status of a case for its key holders.
+		"GET /api/v1/staff/settings/statuses": {policy: anyStaff},
+		"PUT /api/v1/staff/settings/statuses": {policy: adminOnly,
+			body: staticBody(map[string]any{"statuses": []map[string]any{
+				{"id": "awaiting-info", "labels": map[string]string{"en": "Awaiting information"}, "state": "screening"}}})},
+		"GET /api/v1/staff/settings/outcomes": {policy: anyStaff},
+		"PUT /api/v1/staff/settings/outcomes": {policy: adminOnly,
+			body: func(*matrixFixture) any { return map[string]any{"outcomes": cases.DefaultOutcomes()} }},
+		"POST /api/v1/staff/cases/{id}/custom-status": {policy: caseRoute, params: caseParams,
+			body: staticBody(map[string]string{"status": ""})},
+
 		// Retention (RT-1, RT-2, RT-4, JR-4).
 		"GET /api/v1/staff/retention/policies": {policy: anyStaff},
 		"PUT /api/v1/staff/retention/policies": {policy: adminOnly,

@@ -32,6 +32,8 @@ var staticFS embed.FS
 var pageNames = []string{
 	"landing", "privacy", "report", "receipt", "status", "message",
 	"setup", "setup_done", "staff_login", "inbox", "case", "identity_requests", "confirm",
+	"person_add", "person", "disclosures", "disclosure", "statistics",
+	"registers", "registers_breaches", "registers_breach", "registers_requests", "registers_request",
 }
 
 // pages renders the HTML pages.
@@ -44,7 +46,11 @@ type pages struct {
 func newPages(c *i18n.Catalog) (*pages, error) {
 	p := &pages{cat: c, tmpl: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		if strings.HasPrefix(name, "registers") {
+			files = append(files, "templates/registers_parts.html") // the register forms
+		}
+		t, err := template.New(name).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
 		}

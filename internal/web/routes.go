@@ -150,5 +150,42 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodGet, Path: "/api/v1/staff/identity-requests", API: true, Handler: s.apiIdentityRequests},
 		{Method: http.MethodPost, Path: "/api/v1/staff/identity-requests/{rid}/approve", API: true, Handler: s.apiIdentityApprove},
 		{Method: http.MethodPost, Path: "/api/v1/staff/identity-requests/{rid}/deny", API: true, Handler: s.apiIdentityDeny},
+
+		// GDPR registers on the staff site: admins and the DPO only.
+		{Method: http.MethodGet, Path: "/registers", Handler: s.registersPage},
+		{Method: http.MethodGet, Path: "/registers/breaches", Handler: s.breachesPage},
+		{Method: http.MethodPost, Path: "/registers/breaches", Handler: s.breachCreateSubmit},
+		{Method: http.MethodGet, Path: "/registers/breaches/{id}", Handler: s.breachPage},
+		{Method: http.MethodPost, Path: "/registers/breaches/{id}/notify-authority", Handler: s.breachNotifySubmit},
+		{Method: http.MethodPost, Path: "/registers/breaches/{id}/close", Handler: s.breachCloseSubmit},
+		{Method: http.MethodGet, Path: "/registers/requests", Handler: s.requestsPage},
+		{Method: http.MethodPost, Path: "/registers/requests", Handler: s.requestCreateSubmit},
+		{Method: http.MethodGet, Path: "/registers/requests/{id}", Handler: s.requestPage},
+		{Method: http.MethodPost, Path: "/registers/requests/{id}/verify", Handler: s.requestVerifySubmit},
+		{Method: http.MethodPost, Path: "/registers/requests/{id}/extend", Handler: s.requestExtendSubmit},
+		{Method: http.MethodPost, Path: "/registers/requests/{id}/complete", Handler: s.requestCompleteSubmit},
+		{Method: http.MethodPost, Path: "/registers/requests/{id}/refuse", Handler: s.requestRefuseSubmit},
+
+		// Persons concerned, disclosure notes, the case export and the
+		// statistics as pages (cookie session).
+		{Method: http.MethodPost, Path: "/cases/{id}/persons", Handler: s.casePersonSubmit},
+		{Method: http.MethodGet, Path: "/cases/{id}/persons/{pid}", Handler: s.personPage},
+		{Method: http.MethodPost, Path: "/cases/{id}/persons/{pid}/notified", Handler: s.personNotifiedSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/persons/{pid}/defer", Handler: s.personDeferSubmit},
+		{Method: http.MethodGet, Path: "/cases/{id}/disclosures", Handler: s.disclosuresPage},
+		{Method: http.MethodPost, Path: "/cases/{id}/disclosures", Handler: s.disclosureSubmit},
+		{Method: http.MethodGet, Path: "/cases/{id}/disclosures/{did}", Handler: s.disclosurePage},
+		{Method: http.MethodGet, Path: "/cases/{id}/disclosures/{did}/pdf", Handler: s.disclosurePDFDownload},
+		{Method: http.MethodPost, Path: "/cases/{id}/disclosures/{did}/finalise", Handler: s.disclosureFinaliseSubmit},
+		{Method: http.MethodGet, Path: "/cases/{id}/export", Handler: s.caseExportDownload},
+		{Method: http.MethodGet, Path: "/statistics", Handler: s.statisticsPage},
+
+		// Workflow settings (issue 3): custom statuses and closing
+		// reasons; reads for any staff, changes for admins.
+		{Method: http.MethodGet, Path: "/api/v1/staff/settings/statuses", API: true, Handler: s.apiSettingsStatuses},
+		{Method: http.MethodPut, Path: "/api/v1/staff/settings/statuses", API: true, Handler: s.apiSettingsStatusesPut},
+		{Method: http.MethodGet, Path: "/api/v1/staff/settings/outcomes", API: true, Handler: s.apiSettingsOutcomes},
+		{Method: http.MethodPut, Path: "/api/v1/staff/settings/outcomes", API: true, Handler: s.apiSettingsOutcomesPut},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/custom-status", API: true, Handler: s.apiCaseCustomStatus},
 	}
 }
