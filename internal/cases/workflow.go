@@ -433,6 +433,12 @@ func (s *Service) Journal(ctx context.Context, st *accounts.Staff, reportID stri
 		return nil, err
 	}
 	out = append(out, identity...)
+	// Transcript versions and their steps (JR-3), from their own rows.
+	transcripts, err := s.transcriptJournal(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, transcripts...)
 	slices.SortStableFunc(out, func(a, b JournalView) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
 }

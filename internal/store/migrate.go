@@ -551,6 +551,41 @@ CREATE TABLE org_settings (
 
 ALTER TABLE reports ADD COLUMN custom_status TEXT NOT NULL DEFAULT '';
 `,
+	// 11: oral reports and their transcripts (issue 3; JR-2, JR-3): how a
+	// handler-created case was reported and whether a recording is
+	// consented to; transcript or minutes versions sealed under the report
+	// key, with their states (draft, sent, corrected, approved).
+	`
+CREATE TABLE oral_reports (
+	tenant_id         TEXT NOT NULL,
+	report_id         TEXT NOT NULL,
+	source            TEXT NOT NULL,
+	consent_recording INT64 NOT NULL,
+	created_by        TEXT NOT NULL,
+	created_at        INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, report_id)
+);
+
+CREATE TABLE transcripts (
+	tenant_id     TEXT NOT NULL,
+	transcript_id TEXT NOT NULL,
+	report_id     TEXT NOT NULL,
+	doc_id        TEXT NOT NULL,
+	version       INT64 NOT NULL,
+	supersedes    TEXT NOT NULL DEFAULT '',
+	state         TEXT NOT NULL,
+	author_type   TEXT NOT NULL,
+	author_id     TEXT NOT NULL DEFAULT '',
+	body          BYTES NOT NULL,
+	signature     BYTES,
+	created_at    INT64 NOT NULL,
+	sent_at       INT64,
+	approved_at   INT64,
+	PRIMARY KEY (tenant_id, transcript_id)
+);
+
+CREATE UNIQUE INDEX transcripts_version ON transcripts (tenant_id, report_id, doc_id, version);
+`,
 }
 
 func (db *DB) ddl(s string) string {

@@ -219,6 +219,8 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 		"POST /api/v1/staff/cases/{id}/persons/{pid}/defer": {policy: caseRoute, params: personParams(true),
 			body: staticBody(map[string]any{"reason": "would prejudice the investigation", "legal_basis": "GDPR art. 14(5)(b)",
 				"review_on": now.AddDate(0, 1, 0).Format(time.DateOnly)})},
+		// DSR-5: the access export of a person, for case-key holders only.
+		"GET /api/v1/staff/cases/{id}/persons/{pid}/access-export": {policy: caseRoute, params: personParams(false)},
 		// Lists only the cases the caller holds the key of (checked below).
 		"GET /api/v1/staff/notifications/due": {policy: anyStaff},
 		"GET /api/v1/staff/statistics":        {policy: registers},
@@ -234,6 +236,20 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 			body: func(*matrixFixture) any { return map[string]any{"outcomes": cases.DefaultOutcomes()} }},
 		"POST /api/v1/staff/cases/{id}/custom-status": {policy: caseRoute, params: caseParams,
 			body: staticBody(map[string]string{"status": ""})},
+
+		// Oral reports (issue 3; JR-2, JR-3): any handler of the channel
+		// records one; transcripts and recordings are for key holders.
+		// Case A records no consent to a recording, so its owner is
+		// refused (consent_required) before the upload is read.
+		"POST /api/v1/staff/oral-reports": {policy: pol(http.StatusForbidden, roleNoAccess, roleExcluded, roleOwner),
+			body: func(*matrixFixture) any {
+				return map[string]any{"channel": org.DefaultChannel, "answers": minimalAnswers("oral report"), "source": "phone"}
+			}},
+		"GET /api/v1/staff/cases/{id}/transcripts": {policy: caseRoute, params: caseParams},
+		"POST /api/v1/staff/cases/{id}/transcripts": {policy: caseRoute, params: caseParams,
+			body: staticBody(map[string]string{"text": "minutes of the meeting"})},
+		"POST /api/v1/staff/cases/{id}/transcripts/{tid}/send": {policy: caseRoute, params: transcriptParams},
+		"POST /api/v1/staff/cases/{id}/recording":              {policy: recordingPolicy(), params: caseParams},
 
 		// Retention (RT-1, RT-2, RT-4, JR-4).
 		"GET /api/v1/staff/retention/policies": {policy: anyStaff},
@@ -722,7 +738,7 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 		f := newMatrixFixture(t, d)
 		e := f.e
 		policy := f.staffPolicy()
-		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": f.oPerson, "did": "nosuchdisclosure"}
+		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": f.oPerson, "did": "nosuchdisclosure", "tid": "nosuchtranscript"}
 		routes := documentedRoutes(t, e, e.staff.URL)
 		tested := 0
 		for _, rt := range routes {
@@ -751,7 +767,9 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 			}
 			for _, role := range staffMatrixRoles {
 				want := row.policy[role]
-				if want == allow || want == http.StatusForbidden && role == roleCustodian {
+				// A caller let in (or refused only for the case's own
+				// content, e.g. a recording without consent) gets 404.
+				if want == allow || want == http.StatusUnprocessableEntity || want == http.StatusForbidden && role == roleCustodian {
 					want = http.StatusNotFound
 				}
 				if rt == "POST /api/v1/staff/identity-requests/{rid}/approve" || rt == "POST /api/v1/staff/identity-requests/{rid}/deny" {
@@ -893,6 +911,15 @@ func TestAccessControlMatrixPublicAPI(t *testing.T) {
 			}},
 			"GET /api/v1/wb/files/{file}": {policy: own, send: func(token string) callResult {
 				return e.call(e.public.URL, "GET", "/api/v1/wb/files/"+fileA, token, nil)
+			}},
+			// Transcripts (JR-3): each call works on a fresh sent transcript of case A.
+			"GET /api/v1/wb/transcripts": {policy: wbOnly},
+			"POST /api/v1/wb/transcripts/{tid}/correction": {policy: own, send: func(token string) callResult {
+				return e.call(e.public.URL, "POST", "/api/v1/wb/transcripts/"+f.newTranscript(true)+"/correction", token,
+					map[string]string{"text": "corrected minutes"})
+			}},
+			"POST /api/v1/wb/transcripts/{tid}/approve": {policy: own, send: func(token string) callResult {
+				return e.call(e.public.URL, "POST", "/api/v1/wb/transcripts/"+f.newTranscript(true)+"/approve", token, nil)
 			}},
 		}
 		routes := documentedRoutes(t, e, e.public.URL)

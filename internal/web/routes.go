@@ -31,6 +31,12 @@ func (s *Server) publicRouteTable() []route {
 		// Identity vault: the whistleblower's consent (CA-3).
 		{Method: http.MethodPost, Path: "/status/identity-consent", Handler: s.wbIdentityConsentSubmit},
 		{Method: http.MethodPost, Path: "/api/v1/wb/identity-consent", API: true, Handler: s.apiWBIdentityConsent},
+
+		// Transcripts and minutes of oral reports: the whistleblower checks,
+		// corrects and approves them (JR-3).
+		{Method: http.MethodGet, Path: "/api/v1/wb/transcripts", API: true, Handler: s.apiWBTranscripts},
+		{Method: http.MethodPost, Path: "/api/v1/wb/transcripts/{tid}/correction", API: true, Handler: s.apiWBTranscriptCorrect},
+		{Method: http.MethodPost, Path: "/api/v1/wb/transcripts/{tid}/approve", API: true, Handler: s.apiWBTranscriptApprove},
 	}
 }
 
@@ -75,6 +81,7 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodDelete, Path: "/api/v1/staff/cases/{id}/persons/{pid}", API: true, Handler: s.apiPersonDelete},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/persons/{pid}/notified", API: true, Handler: s.apiPersonNotified},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/persons/{pid}/defer", API: true, Handler: s.apiPersonDefer},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/persons/{pid}/access-export", API: true, Handler: s.apiSubjectExport},
 		{Method: http.MethodGet, Path: "/api/v1/staff/notifications/due", API: true, Handler: s.apiDueNotifications},
 		{Method: http.MethodGet, Path: "/api/v1/staff/statistics", API: true, Handler: s.apiStatistics},
 
@@ -187,5 +194,13 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodGet, Path: "/api/v1/staff/settings/outcomes", API: true, Handler: s.apiSettingsOutcomes},
 		{Method: http.MethodPut, Path: "/api/v1/staff/settings/outcomes", API: true, Handler: s.apiSettingsOutcomesPut},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/custom-status", API: true, Handler: s.apiCaseCustomStatus},
+
+		// Oral reports (phone, meeting), their transcripts or minutes and
+		// recordings (issue 3; JR-2, JR-3).
+		{Method: http.MethodPost, Path: "/api/v1/staff/oral-reports", API: true, Handler: s.apiOralReport},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/transcripts", API: true, Handler: s.apiCaseTranscripts},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/transcripts", API: true, Handler: s.apiCaseTranscriptCreate},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/transcripts/{tid}/send", API: true, Handler: s.apiCaseTranscriptSend},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/recording", API: true, Handler: s.apiCaseRecording},
 	}
 }
