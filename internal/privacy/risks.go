@@ -178,24 +178,12 @@ func (s *Service) DPIAs(ctx context.Context, st *accounts.Staff) ([]DPIAView, er
 }
 
 func (s *Service) dpias(ctx context.Context, st *accounts.Staff) ([]DPIAView, error) {
-	k, err := s.registerKey(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.RegisterItems(ctx, s.tenant, store.RegisterDPIA, maxItems)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
-	out := make([]DPIAView, 0, len(rows))
-	for _, it := range rows {
-		v := dpiaView(it, now)
-		var rec DPIARecord
-		if _, err := s.latest(ctx, k, it, &rec, false, nil); err != nil {
-			return nil, err
-		}
-		v.Record = &rec
-		out = append(out, v)
+	out, err := openItems(ctx, s, st, store.RegisterDPIA,
+		func(it store.RegisterItem) DPIAView { return dpiaView(it, now) },
+		func(v *DPIAView, rec *DPIARecord) { v.Record = rec })
+	if err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(out, func(a, b DPIAView) int { return boolFirst(a.ReviewOverdue, b.ReviewOverdue) })
 	return out, nil
@@ -398,24 +386,12 @@ func (s *Service) Risks(ctx context.Context, st *accounts.Staff) ([]RiskView, er
 }
 
 func (s *Service) risks(ctx context.Context, st *accounts.Staff) ([]RiskView, error) {
-	k, err := s.registerKey(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.RegisterItems(ctx, s.tenant, store.RegisterRisk, maxItems)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
-	out := make([]RiskView, 0, len(rows))
-	for _, it := range rows {
-		v := riskView(it, now)
-		var rec RiskRecord
-		if _, err := s.latest(ctx, k, it, &rec, false, nil); err != nil {
-			return nil, err
-		}
-		v.Record = &rec
-		out = append(out, v)
+	out, err := openItems(ctx, s, st, store.RegisterRisk,
+		func(it store.RegisterItem) RiskView { return riskView(it, now) },
+		func(v *RiskView, rec *RiskRecord) { v.Record = rec })
+	if err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(out, func(a, b RiskView) int { return b.Score - a.Score })
 	return out, nil

@@ -369,30 +369,47 @@ func (s *Service) Activities(ctx context.Context, st *accounts.Staff) ([]Activit
 }
 
 func (s *Service) activities(ctx context.Context, st *accounts.Staff) ([]ActivityView, error) {
-	k, err := s.registerKey(ctx, st)
-	if err != nil {
+	// The key comes first: it is created on first use, and a user who
+	// does not hold it yet must be refused before anything is seeded.
+	if _, err := s.registerKey(ctx, st); err != nil {
 		return nil, err
 	}
 	if err := s.seedActivity(ctx, st); err != nil {
-		return nil, err
-	}
-	now := s.now()
-	rows, err := s.db.RegisterItems(ctx, s.tenant, store.RegisterActivity, maxItems)
-	if err != nil {
 		return nil, err
 	}
 	dpias, processors, err := s.links(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ActivityView, 0, len(rows))
+	now := s.now()
+	return openItems(ctx, s, st, store.RegisterActivity,
+		func(it store.RegisterItem) ActivityView {
+			return s.activityView(it, dpias[it.ID], processors[it.ID], now)
+		},
+		func(v *ActivityView, rec *ActivityRecord) { v.Record = rec })
+}
+
+// openItems lists every item of one register with its latest sealed
+// record opened: view builds what the clear columns say, attach adds the
+// record.
+func openItems[V, R any](ctx context.Context, s *Service, st *accounts.Staff, kind string,
+	view func(store.RegisterItem) V, attach func(*V, *R)) ([]V, error) {
+	k, err := s.registerKey(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.RegisterItems(ctx, s.tenant, kind, maxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]V, 0, len(rows))
 	for _, it := range rows {
-		v := s.activityView(it, dpias[it.ID], processors[it.ID], now)
-		var rec ActivityRecord
-		if _, err := s.latest(ctx, k, it, &rec, false, nil); err != nil {
+		v := view(it)
+		rec := new(R)
+		if _, err := s.latest(ctx, k, it, rec, false, nil); err != nil {
 			return nil, err
 		}
-		v.Record = &rec
+		attach(&v, rec)
 		out = append(out, v)
 	}
 	return out, nil
@@ -730,24 +747,12 @@ func (s *Service) Processors(ctx context.Context, st *accounts.Staff) ([]Process
 }
 
 func (s *Service) processors(ctx context.Context, st *accounts.Staff) ([]ProcessorView, error) {
-	k, err := s.registerKey(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.db.RegisterItems(ctx, s.tenant, store.RegisterProcessor, maxItems)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
-	out := make([]ProcessorView, 0, len(rows))
-	for _, it := range rows {
-		v := processorView(it, now)
-		var rec ProcessorRecord
-		if _, err := s.latest(ctx, k, it, &rec, false, nil); err != nil {
-			return nil, err
-		}
-		v.Record = &rec
-		out = append(out, v)
+	out, err := openItems(ctx, s, st, store.RegisterProcessor,
+		func(it store.RegisterItem) ProcessorView { return processorView(it, now) },
+		func(v *ProcessorView, rec *ProcessorRecord) { v.Record = rec })
+	if err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(out, func(a, b ProcessorView) int {
 		if a.Flagged != b.Flagged {
