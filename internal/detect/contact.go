@@ -79,6 +79,12 @@ func (IBAN) detect(n *normText) []Finding {
 				i++
 				continue
 			}
+			// A group carried over to the next line: one line break,
+			// with at most a space on either side.
+			if k := ibanLineBreak(s, i); k > i && b.Len() >= 4 {
+				i = k
+				continue
+			}
 			break
 		}
 		if b.Len() != l || n.alnumAt(i) {
@@ -91,6 +97,30 @@ func (IBAN) detect(n *normText) []Finding {
 	return out
 }
 
+// ibanLineBreak returns the index after a gap of one line break with at
+// most one space or '\r' around it, followed by an upper-case letter or
+// digit; i when there is none.
+func ibanLineBreak(s string, i int) int {
+	j := i
+	if j < len(s) && s[j] == ' ' {
+		j++
+	}
+	if j < len(s) && s[j] == '\r' {
+		j++
+	}
+	if j >= len(s) || s[j] != '\n' {
+		return i
+	}
+	j++
+	if j < len(s) && s[j] == ' ' {
+		j++
+	}
+	if j < len(s) && isUpperAlnum(s[j]) {
+		return j
+	}
+	return i
+}
+
 // ---------- e-mail ----------
 
 // Email detects e-mail addresses.
@@ -101,12 +131,49 @@ func (d Email) Detect(text string) []Finding { return d.detect(normalize(text)) 
 
 var emailRe = regexp.MustCompile(`[\p{L}\p{N}_%+\-]+(?:\.[\p{L}\p{N}_%+\-]+)*@[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}\-]*[\p{L}\p{N}])?)*\.\p{L}{2,}`)
 
+// emailObfuscatedRe finds addresses written to fool harvesters, as people
+// do when they give a private address in a report: "ola (at) firma.no",
+// "jeppe[at]firma[dot]dk", "anon (snabel-a) proton.me", "x at y dot com".
+// The bracketed "at" is enough; a bare " at " needs a " dot " as well, so
+// that English prose ("work at home.") does not match.
+var emailObfuscatedRe = regexp.MustCompile(`(?i)([\p{L}\p{N}_%+\-]+(?:\.[\p{L}\p{N}_%+\-]+)*)(?:\s*[(\[{<]\s*(?:at|ät|snabel-?a|alfakrøll|krøllalfa|miukumauku|@)\s*[)\]}>]\s*([\p{L}\p{N}\-]+(?:(?:\.|\s*[(\[{<]\s*(?:dot|punkt|piste|prikk)\s*[)\]}>]\s*)[\p{L}\p{N}\-]+)*(?:\.|\s*[(\[{<]\s*(?:dot|punkt|piste|prikk)\s*[)\]}>]\s*)\p{L}{2,})|\s+at\s+([\p{L}\p{N}\-]+(?:\s+dot\s+[\p{L}\p{N}\-]+)*\s+dot\s+\p{L}{2,}))\b`)
+
 func (Email) detect(n *normText) []Finding {
 	var out []Finding
 	for _, m := range emailRe.FindAllStringIndex(n.s, -1) {
 		out = append(out, n.finding(TypeEmail, m[0], m[1], 0.95, "email.syntax"))
 	}
+	// The obfuscation pattern is costly; run it only on lines that
+	// carry one of its markers.
+	lower := strings.ToLower(n.s)
+	for off := 0; off < len(n.s); {
+		end := strings.IndexByte(n.s[off:], '\n')
+		if end < 0 {
+			end = len(n.s)
+		} else {
+			end += off
+		}
+		if obfuscationMarker(lower[off:end]) {
+			for _, m := range emailObfuscatedRe.FindAllStringIndex(n.s[off:end], -1) {
+				a, b := off+m[0], off+m[1]
+				if strings.Contains(n.s[a:b], "@") && !strings.ContainsAny(n.s[a:b], "([{< ") {
+					continue // a plain address, found above
+				}
+				out = append(out, n.finding(TypeEmail, a, b, 0.85, "email.obfuscated"))
+			}
+		}
+		off = end + 1
+	}
 	return out
+}
+
+func obfuscationMarker(l string) bool {
+	for _, m := range []string{"at)", "at ]", "at]", "at}", "at }", "at>", "at )", "ät)", "ät]", "snabel", "krøll", "miukumauku", "@)", "@]"} {
+		if strings.Contains(l, m) {
+			return true
+		}
+	}
+	return strings.Contains(l, " at ") && strings.Contains(l, " dot ")
 }
 
 // ---------- phone numbers ----------
@@ -121,7 +188,17 @@ type Phone struct{}
 func (Phone) Name() string                   { return "phone" }
 func (d Phone) Detect(text string) []Finding { return d.detect(normalize(text)) }
 
-var phoneCues = []string{"tlf", "tlf.", "tlf:", "telefon", "telefonnr", "telefonnummer", "mobil", "mobilnr", "mobilnummer", "mob", "mob.", "tel", "tel.", "telephone", "phone", "mobile", "cell", "puh", "puh.", "puhelin", "matkapuhelin", "gsm", "ring", "ringt", "ringe", "sms", "telnr", "mobiltelefon", "call"}
+var phoneCues = []string{"tlf", "tlf.", "tlf:", "telefon", "telefonnr", "telefonnummer", "mobil", "mobilnr", "mobilnummer", "mob", "mob.", "tel", "tel.", "telephone", "phone", "mobile", "cell", "puh", "puh.", "puhelin", "matkapuhelin", "gsm", "ring", "ringt", "ringe", "sms", "telnr", "mobiltelefon", "call", "soita", "soittakaa", "soittaa", "ringa", "ringer", "ringes", "numeroni", "numeronsa", "numero"}
+
+// notPhoneCues name the other 8-digit numbers of case texts (company
+// registration, invoice, order, account and case numbers); right before a
+// number without a phone cue they keep it from being taken for a phone
+// number by its grouping alone ("CVR 31 45 67 89").
+var notPhoneCues = []string{"cvr", "cvr-nr", "cvr-nr.", "cvr.", "org.nr", "org.nr.", "orgnr", "org. nr.", "organisasjonsnummer", "organisationsnummer", "y-tunnus", "se-nr", "faktura", "fakturanr", "fakturanr.", "fakturanummer", "invoice", "ordre", "ordrenr", "ordrenr.", "order", "ordernr", "tilaus", "konto", "kontonr", "kontonr.", "kontonummer", "account", "saksnr", "saksnr.", "sagsnr", "sagsnr.", "journalnr", "journalnr.", "dnr", "diarienr", "ref", "ref.", "bilag", "bilagsnr", "kid", "kundenr", "kundenummer", "ansattnr", "medarbejdernr", "lasku", "laskut"}
+
+// phoneTrunkRe is an international number written with the national
+// trunk zero in brackets: "+46 (0)70 441 23 88".
+var phoneTrunkRe = regexp.MustCompile(`\+(\d{2,3}) ?\(0\) ?(\d[\d -]{3,16}\d)`)
 
 var phoneCC = []struct {
 	cc       string
@@ -190,10 +267,14 @@ func (Phone) detect(n *normText) []Finding {
 				f = n.finding(TypePhone, st, g[i].ne, 0.8, "phone.cue.8")
 			case cue && digits[0] == '0' && c >= 7 && c <= 10:
 				f = n.finding(TypePhone, st, g[i].ne, 0.75, "phone.cue.national")
-			case !cue && c == 8 && digits[0] != '0' && i == len(g)-1 && (eqInts(shape, 2, 2, 2, 2) || eqInts(shape, 3, 2, 3)):
+			case !cue && c == 8 && digits[0] != '0' && i == len(g)-1 && (eqInts(shape, 2, 2, 2, 2) || eqInts(shape, 3, 2, 3)) && !n.cueBefore(st, 20, notPhoneCues):
 				f = n.finding(TypePhone, st, g[i].ne, 0.5, "phone.grouping")
 			case !cue && digits[0] == '0' && i == len(g)-1 && c >= 9 && c <= 10 && (eqInts(shape, 3, 3, 2, 2) || eqInts(shape, 2, 3, 2, 2) || eqInts(shape, 3, 3, 4) || eqInts(shape, 3, 7) || eqInts(shape, 2, 7)) && s[g[0].ne] == '-':
 				f = n.finding(TypePhone, st, g[i].ne, 0.5, "phone.grouping")
+			case !cue && digits[0] == '0' && i == len(g)-1 && i >= 2 && i <= 3 && c >= 8 && c <= 10 && s[g[0].ne] == '-' && shape[0] >= 2 && shape[0] <= 4 && groupsOf23(shape[1:]) && !n.cueBefore(st, 20, notPhoneCues):
+				// Swedish area code and subscriber groups: "040-12 34 56",
+				// "08-123 456 78".
+				f = n.finding(TypePhone, st, g[i].ne, 0.5, "phone.grouping.areacode")
 			default:
 				continue
 			}
@@ -203,7 +284,32 @@ func (Phone) detect(n *normText) []Finding {
 			out = append(out, *best)
 		}
 	}
+	return append(out, phoneTrunk(n)...)
+}
+
+// phoneTrunk finds "+CC (0)NN…" numbers, whose bracket splits the digit
+// run the main loop works on.
+func phoneTrunk(n *normText) []Finding {
+	var out []Finding
+	for _, m := range phoneTrunkRe.FindAllStringSubmatchIndex(n.s, -1) {
+		cc := n.s[m[2]:m[3]]
+		national := strings.NewReplacer(" ", "", "-", "").Replace(n.s[m[4]:m[5]])
+		for _, p := range phoneCC {
+			if p.cc == cc && len(national) >= p.min && len(national) <= p.max && !n.alnumAt(m[1]) {
+				out = append(out, n.finding(TypePhone, m[0], m[1], 0.9, "phone.intl+"+cc+".trunk"))
+			}
+		}
+	}
 	return out
+}
+
+func groupsOf23(lens []int) bool {
+	for _, l := range lens {
+		if l < 2 || l > 3 {
+			return false
+		}
+	}
+	return len(lens) > 0
 }
 
 func eqInts(a []int, b ...int) bool {

@@ -183,5 +183,5 @@ func (CueWords) detect(n *normText) []Finding {
 			break
 		}
 	}
-	return out
+	return append(out, structural(n, ws, out)...)
 }

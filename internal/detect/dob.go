@@ -39,11 +39,13 @@ func init() {
 	}
 }
 
+// dateTextRe and dateUSRe take the English ordinals: "3rd March 1948",
+// "3rd of March 1948", "March 3rd, 1948".
 var (
 	dateNumRe  = regexp.MustCompile(`^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})\b`)
 	dateISORe  = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})\b`)
-	dateTextRe = regexp.MustCompile(`^(?i)(\d{1,2})\.?\s+(\p{L}{3,11})\.?,?\s+(\d{4})\b`)
-	dateUSRe   = regexp.MustCompile(`^(\d{1,2}),?\s+(\d{4})\b`)
+	dateTextRe = regexp.MustCompile(`^(?i)(\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(\p{L}{3,11})\.?,?\s+(\d{4})\b`)
+	dateUSRe   = regexp.MustCompile(`^(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b`)
 )
 
 type dateMatch struct {

@@ -2,7 +2,9 @@ package detect
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -201,6 +203,11 @@ func fnrDate(d string, rule string) (birthDate, string, bool) {
 func (Fnr) detect(n *normText) []Finding {
 	var out []Finding
 	for _, c := range n.numberCandidates(11) {
+		// A slash joins the parts of case and file numbers
+		// ("3.5.1-12345/2023"), never those of a fødselsnummer.
+		if slices.ContainsFunc(c.seps, func(sep string) bool { return strings.Contains(sep, "/") }) {
+			continue
+		}
 		rule := FnrCheck(c.digits)
 		if rule == "" {
 			continue

@@ -14,19 +14,27 @@ import (
 	"github.com/varsel/varsel/internal/detect"
 )
 
-// Span is a planted entity.
+// Span is a labelled entity (or, in Doc.Negatives, a labelled value that
+// must not be found; Type then names its kind, e.g. "invoice"). Text and
+// Tags are set for the held-out corpus: the span's text, checked against
+// the document, and its difficulty tags (lower, caps, common-word, …).
 type Span struct {
 	Type       string
 	Start, End int
+	Text       string
+	Tags       []string
 }
 
 // Doc is one synthetic case text with its gold spans and the case's own
 // persons (as a handler would have them in the case record).
 type Doc struct {
-	Lang    string
-	Text    string
-	Gold    []Span
-	Persons []detect.Person
+	ID        string // held-out corpus only
+	Lang      string
+	Style     string // held-out corpus only: report, e-mail, decision, …
+	Text      string
+	Gold      []Span
+	Negatives []Span // held-out corpus only
+	Persons   []detect.Person
 }
 
 type gen struct {
@@ -40,7 +48,7 @@ func (g *gen) lit(s string) { g.b.WriteString(s) }
 func (g *gen) ent(typ, s string) {
 	st := g.b.Len()
 	g.b.WriteString(s)
-	g.gold = append(g.gold, Span{typ, st, g.b.Len()})
+	g.gold = append(g.gold, Span{Type: typ, Start: st, End: g.b.Len()})
 }
 
 func (g *gen) pick(xs []string) string { return xs[g.r.IntN(len(xs))] }
