@@ -66,7 +66,7 @@ func readTextFile(path string) (string, error) {
 		return "", err
 	}
 	if kind := binaryKind(b); kind != "" {
-		return "", fmt.Errorf("%s: %w: it looks like %s. Only UTF-8 plain text is supported for now; PDF, image and office files (docx, xlsx, pptx, odt, ods) will follow", path, errNotText, kind)
+		return "", fmt.Errorf("%s: %w: it looks like %s. Supported are UTF-8 plain text, PDF, images (PNG, JPEG) and office files (docx, xlsx, pptx, odt, ods)", path, errNotText, kind)
 	}
 	if len(b) > maxTextFile {
 		return "", fmt.Errorf("%s: more than the %d MiB limit for text files", path, maxTextFile>>20)
@@ -174,12 +174,25 @@ func cmdScan(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: varsel scan [flags] FILE\n\nPrints the personal data found in a UTF-8 text file as JSON: type, byte\noffsets, score and the rule that found it. The matched text is left out\nunless --show-text is given. PDF, image and office files will follow.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), `Usage: varsel scan [flags] FILE
+
+Prints the personal data found in a file as JSON: type, score and the rule
+that found it. For UTF-8 text, byte offsets. For a PDF, an image (PNG,
+JPEG) or an office file (docx, xlsx, pptx, odt, ods; converted with
+LibreOffice), the findings per page with their areas (fractions of the
+page from its top-left corner), where the text came from ("text" layer or
+"ocr"), the pages without a text layer, and the metadata fields the file
+carries. Matched text and metadata values are left out unless --show-text
+is given.
+
+Flags:
+`)
 		fs.PrintDefaults()
 	}
 	ef.add(fs)
 	fs.BoolVar(&showText, "show-text", false, "include the matched text (it is personal data: mind where the output goes)")
 	fs.Float64Var(&minScore, "min-score", 0, "print only findings with at least this score")
+	ocr := fs.Bool("ocr", false, "PDF and office files: also recognise text on the rendered pages (images are always recognised)")
 	pos, err := parseWithArgs(fs, args)
 	if err != nil {
 		return err
@@ -190,6 +203,11 @@ func cmdScan(args []string, stdout, stderr io.Writer) error {
 	eng, _, err := ef.engine()
 	if err != nil {
 		return err
+	}
+	if data, ok, err := readDocument(pos[0]); err != nil {
+		return err
+	} else if ok {
+		return scanDocument(pos[0], data, eng, *ocr, showText, minScore, stdout)
 	}
 	text, err := readTextFile(pos[0])
 	if err != nil {
@@ -213,7 +231,7 @@ func cmdScan(args []string, stdout, stderr io.Writer) error {
 }
 
 // cmdRedact implements "varsel redact": it writes an anonymised copy of a
-// UTF-8 text file.
+// UTF-8 text file, a PDF, an image or an office file.
 func cmdRedact(args []string, stdout, stderr io.Writer) error {
 	var ef engineFlags
 	var in, out, lang, regionsFile string
@@ -231,7 +249,15 @@ fixed width per category), ages and dates of birth generalised to 10-year
 bands ("[age 40-49]", "[born 1980-1989]") and, with --regions, places to
 their region ("[place in Nord-Norge]"). The input is never changed; the
 output is written with mode 0600 through a temporary file in the same
-directory. PDF, image and office files will follow.
+directory.
+
+A PDF, an image (PNG, JPEG) or an office file (docx, xlsx, pptx, odt, ods;
+converted with LibreOffice) becomes an image-only PDF (a PNG for an image)
+with an opaque box over every finding and every --area: no text layer (with
+--ocr, one recognised from the redacted pages), no metadata, one revision.
+The copy is written only if it passes the release gate (text extraction,
+OCR, a byte scan of the decompressed file and a structure scan find none of
+the redacted values or the --persons names).
 
 Flags:
 `)
@@ -244,6 +270,9 @@ Flags:
 	fs.StringVar(&lang, "lang", "en", "language of the category labels: en, da or nb")
 	fs.StringVar(&regionsFile, "regions", "", "with --categories: file of \"place; region\" lines for generalising places")
 	fs.Float64Var(&minScore, "min-score", 0.5, "lowest score that is redacted; weaker findings stay and are counted")
+	ocr := fs.Bool("ocr", false, "PDF and office files: recognise text on the rendered pages too, and give the copy a text layer recognised from the redacted pages")
+	var areas areaList
+	fs.Var(&areas, "area", "PDF, image, office: also black out `page:x,y,w,h` (fractions of the page from its top-left corner); repeatable")
 	pos, err := parseWithArgs(fs, args)
 	if err != nil {
 		return err
@@ -285,6 +314,14 @@ Flags:
 		return err
 	}
 	opt.Persons = people
+	if data, ok, err := readDocument(in); err != nil {
+		return err
+	} else if ok {
+		return redactDocument(in, out, data, eng, people, *ocr, areas, minScore, stdout)
+	}
+	if len(areas) > 0 {
+		return usageError{errors.New("--area applies to PDF, image and office files, not to text")}
+	}
 	text, err := readTextFile(in)
 	if err != nil {
 		return err

@@ -86,9 +86,8 @@ func TestScanCommand(t *testing.T) {
 func TestScanRejectsBinary(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ name, content, want string }{
-		{"a.pdf", "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"},
-		{"a.docx", "PK\x03\x04\x14\x00\x06\x00", "office"},
-		{"a.png", "\x89PNG\r\n\x1a\n\x00\x00", "PNG image"},
+		{"a.doc", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00", "old binary office"},
+		{"a.rtf", "{\\rtf1 hello}", "RTF"},
 		{"a.bin", "abc\x00def", "NUL"},
 		{"a.latin1", "K\xf8benhavn", "UTF-8"},
 		{"a.utf16", "\xff\xfeK\x00", "UTF-16"},
@@ -100,7 +99,7 @@ func TestScanRejectsBinary(t *testing.T) {
 		}
 		out := filepath.Join(dir, tc.name+".out")
 		code, _, stderr = runCLI(t, "", "redact", "--in", p, "--out", out)
-		if code != exitError || !strings.Contains(stderr, "PDF, image and office files") {
+		if code != exitError || !strings.Contains(stderr, "PDF, images (PNG, JPEG) and office files") {
 			t.Errorf("redact %s: code %d, stderr %q", tc.name, code, stderr)
 		}
 		if _, err := os.Stat(out); err == nil {
