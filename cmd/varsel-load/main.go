@@ -7,7 +7,9 @@
 //   - complete submissions per second with -concurrency whistleblowers for
 //     -duration, as fast as the server answers;
 //   - receipt login latency, median and p95, unloaded and while
-//     submissions arrive at -rate per second.
+//     submissions arrive at -rate per second;
+//   - with -storm N, the peak RSS of a separate `varsel serve` process
+//     while N receipt logins arrive at once (storm.go).
 //
 // Client and server share the process, so the peak RSS it prints is an
 // upper bound on the server's: the client streams its upload through an
@@ -62,6 +64,9 @@ type config struct {
 	dataDir     string
 	maxRequests int64
 	verbose     bool
+	storm       int
+	varselBin   string
+	only        string
 }
 
 func main() {
@@ -77,6 +82,9 @@ func main() {
 	flag.StringVar(&c.dataDir, "data-dir", "", "parent of the temporary data directory (default $TMPDIR)")
 	flag.Int64Var(&c.maxRequests, "max-requests", 100_000, "upper bound on submissions in any one run")
 	flag.BoolVar(&c.verbose, "v", false, "print the server's log to standard error")
+	flag.IntVar(&c.storm, "storm", 0, "concurrent receipt logins fired at once at a varsel serve process (0: skip)")
+	flag.StringVar(&c.varselBin, "varsel", "", "varsel binary for -storm (default: go build ./cmd/varsel)")
+	flag.StringVar(&c.only, "only", "", `"storm" to run only the login storm`)
 	flag.Parse()
 	var err error
 	if c.size, err = parseSize(size); err != nil {
@@ -89,6 +97,9 @@ func main() {
 	c.fileSize = int(fs)
 	if c.concurrency < 1 || c.duration <= 0 || c.duration > 10*time.Minute {
 		fatal(errors.New("-concurrency must be at least 1 and -duration between 0 and 10m"))
+	}
+	if c.storm < 0 || c.storm > 5000 || c.only != "" && (c.only != "storm" || c.storm == 0) {
+		fatal(errors.New("-storm must be between 0 and 5000; -only storm needs -storm N"))
 	}
 	if err := run(c); err != nil {
 		fatal(err)
@@ -483,6 +494,26 @@ func run(c config) error {
 
 	smallFile = make([]byte, c.fileSize)
 	rand.NewChaCha8([32]byte{4}).Read(smallFile)
+
+	// The storm first and in its own process, so nothing this process
+	// does is counted and the server is otherwise idle.
+	if c.storm > 0 {
+		fmt.Printf("varsel-load: login storm, %d concurrent receipt logins at a varsel serve process (SQLite, production Argon2)\n", c.storm)
+		r, err := loginStorm(c, parent)
+		if err != nil {
+			return fmt.Errorf("login storm: %w", err)
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		printStorm(tw, r)
+		tw.Flush()
+		if r.errs > 0 {
+			return fmt.Errorf("login storm: %d failed logins: %v", r.errs, r.firstErr)
+		}
+		if c.only == "storm" {
+			return nil
+		}
+		fmt.Println()
+	}
 
 	s, err := start(c, dir)
 	if err != nil {

@@ -30,6 +30,9 @@ var envVars = map[string]string{
 	"smtp-password":    "VARSEL_SMTP_PASSWORD",
 	"smtp-from":        "VARSEL_SMTP_FROM",
 	"smtp-require-tls": "VARSEL_SMTP_REQUIRE_TLS",
+	// No _FILE variants for these two: their values are already paths.
+	"tls-cert": "VARSEL_TLS_CERT",
+	"tls-key":  "VARSEL_TLS_KEY",
 }
 
 // fileVars name variables that hold the path of a file containing the

@@ -36,8 +36,8 @@ Usage:
   varsel init      [flags]   set up the organisation without a browser
   varsel user add  [flags]   create a staff user
   varsel audit verify [flags] check the audit log's hash chain
-  varsel scan      [flags] FILE  print the personal data in a text file as JSON
-  varsel redact    [flags]   write an anonymised copy of a text file
+  varsel scan      [flags] FILE  print the personal data (and metadata) in a text, PDF, image or office file as JSON
+  varsel redact    [flags]   write an anonymised copy of a text, PDF, image or office file
   varsel version             print the version
 
 Run "varsel <command> -h" for the flags of a command. Every setting can also
@@ -160,11 +160,16 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.SMTP.Password, "smtp-password", "", "mail server password; prefer VARSEL_SMTP_PASSWORD_FILE")
 	fs.StringVar(&c.SMTP.From, "smtp-from", "", "sender address of reminders")
 	fs.BoolVar(&c.SMTP.RequireTLS, "smtp-require-tls", false, "refuse to send unless the server offers STARTTLS")
+	fs.StringVar(&c.TLSCertFile, "tls-cert", "", "PEM certificate chain: both sites speak HTTPS (TLS 1.2+) with it; reloaded on SIGHUP or change")
+	fs.StringVar(&c.TLSKeyFile, "tls-key", "", "PEM private key of --tls-cert")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if c.MaxFileSize < 0 {
 		return usageError{errors.New("--max-file-size must not be negative")}
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return usageError{errors.New("--tls-cert and --tls-key go together: set both or neither")}
 	}
 	c.Out = stdout
 	logger, err := app.NewLogger(stderr, c.LogLevel)

@@ -12,9 +12,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/varsel/varsel/internal/accounts"
@@ -48,6 +50,9 @@ const (
 	// the save of its report, or a periodic sweep could delete a blob whose
 	// database row is about to be committed.
 	sweepGrace = 24 * time.Hour
+	// certPollEvery is how often the TLS files are checked for a renewal
+	// when nobody sends SIGHUP; a stat of two files costs nothing.
+	certPollEvery = time.Minute
 )
 
 // Config configures an App. The zero value plus a DataDir is a working
@@ -66,6 +71,12 @@ type Config struct {
 	// SecureCookies marks cookies Secure. It is also switched on when both
 	// URLs start with https://.
 	SecureCookies bool
+	// TLSCertFile and TLSKeyFile make both listeners speak HTTPS with this
+	// PEM certificate chain and key (see tls.go). Set both or neither.
+	TLSCertFile, TLSKeyFile string
+	// CertSource, when set, supplies certificates instead of the files
+	// (tests; an ACME client later).
+	CertSource CertSource
 
 	// SMTP is the mail server for deadline reminders; without a Host no
 	// reminders are sent.
@@ -92,6 +103,7 @@ type App struct {
 	log       *slog.Logger
 	started   time.Time
 	retention *retention.Job // used only by the housekeeping goroutine
+	fileCert  *FileCert      // reloaded on SIGHUP and file change; nil without TLS files
 }
 
 func (c *Config) setDefaults() error {
@@ -129,6 +141,11 @@ func (c *Config) setDefaults() error {
 		}
 		c.Logger = l
 	}
+	if c.TLSCertFile != "" || c.TLSKeyFile != "" || c.CertSource != nil {
+		// Over our own TLS every URL is https, whatever the proxy-style
+		// URL settings say, so cookies must never travel in clear.
+		c.SecureCookies = true
+	}
 	if strings.HasPrefix(c.PublicURL, "https://") && strings.HasPrefix(c.StaffURL, "https://") {
 		c.SecureCookies = true
 	}
@@ -144,6 +161,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, log: cfg.Logger, started: cfg.Now()}
+	// The certificate is read before anything else is touched, so a wrong
+	// path or a mismatched key stops the start with a clear message.
+	if cfg.CertSource == nil && (cfg.TLSCertFile != "" || cfg.TLSKeyFile != "") {
+		fc, err := LoadFileCert(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		if fc.keyReadableByOthers() {
+			a.log.Warn("the TLS key file is readable by other users; chmod 600 it")
+		}
+		warnExpiry(a.log, fc, cfg.Now())
+		a.fileCert, a.Config.CertSource = fc, fc
+	}
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("app: create data directory: %w", err)
@@ -199,7 +229,8 @@ func (a *App) init(ctx context.Context) error {
 		return fmt.Errorf("app: %w", err)
 	}
 	a.Web, err = web.New(web.Deps{Intake: a.Intake, Cases: a.Cases, Accounts: a.Accounts, DB: a.DB,
-		Catalog: a.Catalog, Logger: cfg.Logger, Now: cfg.Now, Tenant: org.DefaultTenant, SecureCookies: cfg.SecureCookies})
+		Catalog: a.Catalog, Logger: cfg.Logger, Now: cfg.Now, Tenant: org.DefaultTenant, SecureCookies: cfg.SecureCookies,
+		HSTS: cfg.CertSource != nil || strings.HasPrefix(cfg.PublicURL, "https://") && strings.HasPrefix(cfg.StaffURL, "https://")})
 	if err != nil {
 		return fmt.Errorf("app: web: %w", err)
 	}
@@ -241,9 +272,12 @@ func newServer(name string, h http.Handler, logger *slog.Logger) *http.Server {
 	}
 }
 
-func baseURL(configured string, ln net.Listener) string {
+func baseURL(configured string, ln net.Listener, tls bool) string {
 	if configured != "" {
 		return configured
+	}
+	if tls {
+		return "https://" + ln.Addr().String()
 	}
 	return "http://" + ln.Addr().String()
 }
@@ -251,7 +285,8 @@ func baseURL(configured string, ln net.Listener) string {
 // Serve runs the whistleblower site on ln and the staff site on staffLn
 // until ctx ends or a server fails, then shuts both down gracefully.
 func (a *App) Serve(ctx context.Context, ln, staffLn net.Listener) error {
-	publicURL, staffURL := baseURL(a.Config.PublicURL, ln), baseURL(a.Config.StaffURL, staffLn)
+	src := a.Config.CertSource
+	publicURL, staffURL := baseURL(a.Config.PublicURL, ln, src != nil), baseURL(a.Config.StaffURL, staffLn, src != nil)
 	out := a.Config.Out
 	fmt.Fprintf(out, "Whistleblower site: %s\nStaff site: %s\n", publicURL, staffURL)
 
@@ -263,13 +298,25 @@ func (a *App) Serve(ctx context.Context, ln, staffLn net.Listener) error {
 
 	public := newServer("public", a.Web.Public(), a.log)
 	staff := newServer("staff", a.Web.Staff(), a.log)
+	if src != nil {
+		// One policy and one certificate for both listeners: a site
+		// reachable in clear next to a TLS one would invite links and
+		// bookmarks to the wrong one. The certificate names both hosts.
+		public.TLSConfig, staff.TLSConfig = TLSConfig(src), TLSConfig(src)
+	}
 	errs := make(chan error, 2)
 	for _, s := range []struct {
 		srv *http.Server
 		ln  net.Listener
 	}{{public, ln}, {staff, staffLn}} {
 		go func() {
-			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+			var err error
+			if src != nil {
+				err = s.srv.ServeTLS(s.ln, "", "") // the certificate comes from TLSConfig.GetCertificate
+			} else {
+				err = s.srv.Serve(s.ln)
+			}
+			if !errors.Is(err, http.ErrServerClosed) {
 				errs <- err
 			}
 		}()
@@ -278,6 +325,14 @@ func (a *App) Serve(ctx context.Context, ln, staffLn net.Listener) error {
 	bgCtx, stopBG := context.WithCancel(ctx)
 	var bg sync.WaitGroup
 	bg.Go(func() { a.housekeeping(bgCtx) })
+	if a.fileCert != nil {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		bg.Go(func() {
+			defer signal.Stop(hup)
+			a.fileCert.Watch(bgCtx, hup, certPollEvery, a.log, a.Config.Now)
+		})
+	}
 	if err := a.startReminders(ctx, &bg, bgCtx, staffURL); err != nil {
 		stopBG()
 		bg.Wait()

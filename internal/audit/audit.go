@@ -71,6 +71,14 @@ const (
 	ActionCaseRetention    = "case.retention"     // retention period extended (once per case)
 	ActionCasePurge        = "case.purge"         // irrelevant messages or files purged (JR-4)
 	ActionCaseDisclose     = "case.disclose"      // disclosure note (DA-1); Detail: "draft", "final" or "pdf"
+	// ActionCaseRedact: a step of an anonymised copy of a case file
+	// (DA-2); ObjectCase, the report id; Detail: the step token ("draft",
+	// "edit", "submit", "approve", "gate_failed", "reject", "release",
+	// "download", "preview").
+	ActionCaseRedact = "case.redact"
+	// ActionCaseDSR: a data-subject request carried out on the case
+	// (GDPR arts. 16, 17); Detail: "erase.redact", "erase.keep" or "rectify".
+	ActionCaseDSR = "case.dsr"
 
 	// The whistleblower's identity (the optional identity answers).
 	ActionIdentityRequest = "identity.request" // access requested
@@ -102,6 +110,10 @@ const (
 	ActionAuditLogRead    = "audit.read"
 	ActionAuditLogVerify  = "audit.verify"
 	ActionRetentionDelete = "retention.delete" // ActorSystem deleted a case past its retention period
+
+	// ActionDeclarationAccept: a staff user accepted the confidentiality
+	// declaration. Object: the user; Detail: "version:<n>".
+	ActionDeclarationAccept = "declaration.accept"
 )
 
 var actions = map[string]bool{
@@ -109,12 +121,13 @@ var actions = map[string]bool{
 	ActionCaseList: true, ActionCaseRead: true, ActionCaseFileRead: true, ActionCaseExport: true,
 	ActionCaseMessage: true, ActionCaseJournal: true, ActionCaseStateChange: true,
 	ActionCaseAccessGrant: true, ActionCaseAccessRevoke: true, ActionCaseDelete: true, ActionCaseDeadline: true, ActionCasePerson: true,
-	ActionCaseHold: true, ActionCaseRetention: true, ActionCasePurge: true, ActionCaseDisclose: true,
+	ActionCaseHold: true, ActionCaseRetention: true, ActionCasePurge: true, ActionCaseDisclose: true, ActionCaseRedact: true, ActionCaseDSR: true,
 	ActionIdentityRequest: true, ActionIdentityApprove: true, ActionIdentityDeny: true, ActionIdentityRead: true, ActionIdentityConsent: true,
 	ActionRegisterRead: true, ActionRegisterExport: true, ActionRegisterWrite: true,
 	ActionUserCreate: true, ActionUserRoleChange: true, ActionUserDisable: true, ActionUserEnable: true,
 	ActionUserRecover: true, ActionChannelChange: true, ActionSettingsChange: true,
 	ActionAuditLogRead: true, ActionAuditLogVerify: true, ActionRetentionDelete: true,
+	ActionDeclarationAccept: true,
 }
 
 // Object types.

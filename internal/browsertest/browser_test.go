@@ -27,6 +27,7 @@ import (
 	"github.com/varsel/varsel/internal/app"
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/org"
+	"github.com/varsel/varsel/internal/privacy"
 	"github.com/varsel/varsel/internal/totp"
 )
 
@@ -96,6 +97,10 @@ func startVarsel(t *testing.T) *varsel {
 	created, err := a.Accounts.CreateUser(ctx, accounts.NewUser{Email: v.handler.email, Role: accounts.RoleHandler,
 		Password: v.handler.password, Channels: []string{org.DefaultChannel}})
 	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := privacy.AcceptCurrentDeclaration(ctx, a.DB, org.DefaultTenant, created.UserID); err != nil {
 		cancel()
 		t.Fatal(err)
 	}

@@ -72,7 +72,8 @@ type DisclosureInput struct {
 	Answers    []string // question ids of (non-identity) answers
 	Identity   []string // question ids of identity answers: explicit only
 	Messages   []string // message ids
-	Files      []string // file ids: referenced, not copied
+	Files      []string // original file ids: always refused (ErrOriginalFile)
+	Redactions []string // ids of released anonymised copies (DA-2): referenced, not copied
 	Text       string   // free text
 }
 
@@ -86,14 +87,15 @@ type FinaliseInput struct {
 
 // disclosureBody is what a note seals under the case key.
 type disclosureBody struct {
-	Recipient   string              `json:"recipient"`
-	Basis       string              `json:"basis"`
-	Date        string              `json:"date"`
-	Text        string              `json:"text,omitempty"`
-	Answers     []disclosedAnswerS  `json:"answers,omitempty"`
-	IdentityIDs []string            `json:"identity_ids,omitempty"`
-	Messages    []DisclosedMessage  `json:"messages,omitempty"`
-	Files       []DisclosedFileView `json:"files,omitempty"`
+	Recipient   string               `json:"recipient"`
+	Basis       string               `json:"basis"`
+	Date        string               `json:"date"`
+	Text        string               `json:"text,omitempty"`
+	Answers     []disclosedAnswerS   `json:"answers,omitempty"`
+	IdentityIDs []string             `json:"identity_ids,omitempty"`
+	Messages    []DisclosedMessage   `json:"messages,omitempty"`
+	Files       []DisclosedFileView  `json:"files,omitempty"`
+	Redactions  []DisclosedRedaction `json:"redactions,omitempty"`
 }
 
 type disclosedAnswerS struct {
@@ -137,6 +139,9 @@ type DisclosureView struct {
 	Answers    []DisclosedAnswer   `json:"answers"`
 	Messages   []DisclosedMessage  `json:"messages"`
 	Files      []DisclosedFileView `json:"files"`
+	// Redactions are the released anonymised copies the note names
+	// (DA-2); an original file never leaves a case through a note.
+	Redactions []DisclosedRedaction `json:"redactions"`
 	// IdentitySelected lists the identity question ids the note
 	// discloses; Identity holds their answers only for a reader who holds
 	// the identity key, otherwise IdentityWithheld is true.
@@ -221,15 +226,19 @@ func (s *Service) checkDisclosure(ctx context.Context, st *accounts.Staff, c *Ca
 		m := v.Messages[i]
 		b.Messages = append(b.Messages, DisclosedMessage{ID: m.ID, AuthorType: m.AuthorType, CreatedAt: m.CreatedAt, Text: m.Text})
 	}
-	for _, id := range dedupe(in.Files) {
-		i := slices.IndexFunc(v.Files, func(f report.FileView) bool { return f.ID == id })
-		if i < 0 {
-			return disclosureBody{}, ErrInvalidDisclosure
-		}
-		f := v.Files[i]
-		b.Files = append(b.Files, DisclosedFileView{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size})
+	// An original file may carry everything an anonymised copy removes
+	// (names, numbers, metadata): only released copies leave (DA-2).
+	if len(in.Files) > 0 {
+		return disclosureBody{}, ErrOriginalFile
 	}
-	if len(b.Answers)+len(b.IdentityIDs)+len(b.Messages)+len(b.Files) == 0 && b.Text == "" {
+	if ids := dedupe(in.Redactions); len(ids) > 0 {
+		rs, err := s.releasedRedactions(ctx, c, ids)
+		if err != nil {
+			return disclosureBody{}, err
+		}
+		b.Redactions = rs
+	}
+	if len(b.Answers)+len(b.IdentityIDs)+len(b.Messages)+len(b.Redactions) == 0 && b.Text == "" {
 		return disclosureBody{}, ErrInvalidDisclosure
 	}
 	return b, nil
@@ -252,6 +261,9 @@ func (s *Service) CreateDisclosure(ctx context.Context, st *accounts.Staff, repo
 	if c.Keys.Case == nil {
 		return DisclosureView{}, ErrNoCaseKey
 	}
+	if err := s.checkRestriction(ctx, st.TenantID, reportID, ""); err != nil {
+		return DisclosureView{}, err
+	}
 	v, err := report.Load(ctx, s.cfg.DB, c.Report, c.Keys)
 	if err != nil {
 		return DisclosureView{}, err
@@ -269,10 +281,11 @@ func (s *Service) CreateDisclosure(ctx context.Context, st *accounts.Staff, repo
 	entry, err := sealEntry(*c.Keys.Case, store.JournalEntry{TenantID: st.TenantID, ReportID: reportID, ID: store.NewID(),
 		Kind: EntryDisclosure, AuthorType: store.AuthorStaff, AuthorID: st.UserID, CreatedAt: now},
 		journalBody{Action: "draft", DisclosureID: d.ID, Recipient: b.Recipient, Basis: b.Basis, Date: b.Date,
-			QuestionIDs: ids(b.Answers, func(a disclosedAnswerS) string { return a.QuestionID }),
-			IdentityIDs: b.IdentityIDs,
-			MessageIDs:  ids(b.Messages, func(m DisclosedMessage) string { return m.ID }),
-			FileIDs:     ids(b.Files, func(f DisclosedFileView) string { return f.ID })})
+			QuestionIDs:  ids(b.Answers, func(a disclosedAnswerS) string { return a.QuestionID }),
+			IdentityIDs:  b.IdentityIDs,
+			MessageIDs:   ids(b.Messages, func(m DisclosedMessage) string { return m.ID }),
+			FileIDs:      ids(b.Files, func(f DisclosedFileView) string { return f.ID }),
+			RedactionIDs: ids(b.Redactions, func(r DisclosedRedaction) string { return r.ID })})
 	if err != nil {
 		return DisclosureView{}, err
 	}
@@ -297,7 +310,7 @@ func (s *Service) CreateDisclosure(ctx context.Context, st *accounts.Staff, repo
 func (s *Service) disclosureView(c *Case, v report.View, d store.Disclosure, b disclosureBody, withIdentity bool) DisclosureView {
 	out := DisclosureView{ID: d.ID, CaseID: d.ReportID, CaseNumber: c.Report.CaseNumber, State: d.State,
 		Recipient: b.Recipient, LegalBasis: b.Basis, Date: b.Date, Text: b.Text,
-		Answers: []DisclosedAnswer{}, Messages: b.Messages, Files: b.Files, IdentitySelected: b.IdentityIDs,
+		Answers: []DisclosedAnswer{}, Messages: b.Messages, Files: b.Files, Redactions: b.Redactions, IdentitySelected: b.IdentityIDs,
 		IdentityBasis: d.IdentityBasis, NoticeMessageID: d.NoticeMessageID, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt,
 		FinalisedBy: d.FinalisedBy}
 	if !d.FinalisedAt.IsZero() {
@@ -309,6 +322,9 @@ func (s *Service) disclosureView(c *Case, v report.View, d store.Disclosure, b d
 	}
 	if out.Files == nil {
 		out.Files = []DisclosedFileView{}
+	}
+	if out.Redactions == nil {
+		out.Redactions = []DisclosedRedaction{}
 	}
 	if out.IdentitySelected == nil {
 		out.IdentitySelected = []string{}
@@ -417,6 +433,9 @@ func (s *Service) Disclosure(ctx context.Context, st *accounts.Staff, reportID, 
 func (s *Service) FinaliseDisclosure(ctx context.Context, st *accounts.Staff, reportID, disclosureID string, in FinaliseInput) (DisclosureView, error) {
 	c, d, b, err := s.loadDisclosure(ctx, st, reportID, disclosureID)
 	if err != nil {
+		return DisclosureView{}, err
+	}
+	if err := s.checkRestriction(ctx, st.TenantID, reportID, ""); err != nil {
 		return DisclosureView{}, err
 	}
 	if d.State != store.DisclosureDraft {
@@ -540,7 +559,11 @@ func disclosurePDF(v DisclosureView, loc *time.Location) ([]byte, error) {
 	if v.State != store.DisclosureFinal {
 		title += " (DRAFT, not final)"
 	}
-	d := newPDF(title)
+	at := v.CreatedAt
+	if v.FinalisedAt != nil {
+		at = *v.FinalisedAt
+	}
+	d := newPDF(title, at)
 	d.field("Case", fmt.Sprintf("%d", v.CaseNumber))
 	d.field("Recipient", v.Recipient)
 	d.field("Legal basis", v.LegalBasis)
@@ -576,6 +599,13 @@ func disclosurePDF(v DisclosureView, loc *time.Location) ([]byte, error) {
 		d.heading("Attached files")
 		for _, f := range v.Files {
 			d.para(fmt.Sprintf("%s (%d bytes)", f.Name, f.Size))
+		}
+	}
+	if len(v.Redactions) > 0 {
+		d.heading("Anonymised copies")
+		d.small("Each copy was prepared by one case handler, approved by a second and checked by the release gate; the original files are not disclosed.")
+		for _, r := range v.Redactions {
+			d.para(fmt.Sprintf("%s (%d bytes, %s, released %s)", r.Name, r.Size, r.MediaType, pdfTime(r.ReleasedAt, loc)))
 		}
 	}
 	if v.Text != "" {

@@ -3,6 +3,9 @@ package cases
 import (
 	"archive/zip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -21,15 +24,33 @@ import (
 // and files/<name>, the original decrypted files. The zip is streamed to
 // the response and never written to disk. The export is journaled (kind
 // "export") and audited (case.export "zip") before anything is streamed.
-// The identity answers are not part of the export.
+// The identity answers are not part of the export. Transcripts and
+// minutes of an oral report go in case.pdf (every version, with its state
+// and whether the whistleblower's approval verifies) and, as written, in
+// transcripts/ as UTF-8 text.
+//
+// Each export has an id (that of its journal entry), carried in the zip's
+// comment; the SHA-256 of the streamed zip is recorded once the last byte
+// is out, so that a handler can confirm the export arrived whole and, if
+// the channel says so, have the case deleted (export_delete.go).
 
 // CaseExport is an export ready to stream.
 type CaseExport struct {
 	Name  string // suggested file name of the zip
+	ID    string // the export's id
 	s     *Service
 	c     *Case
 	pdf   []byte
 	files []exportFile
+	texts []exportText
+	sum   string
+}
+
+// exportText is a text document of the zip (a transcript version).
+type exportText struct {
+	name     string
+	text     string
+	modified time.Time
 }
 
 type exportFile struct {
@@ -46,6 +67,9 @@ func (s *Service) Export(ctx context.Context, st *accounts.Staff, reportID strin
 	}
 	if c.Keys.Case == nil {
 		return nil, ErrNoCaseKey
+	}
+	if err := s.checkRestriction(ctx, st.TenantID, reportID, ""); err != nil {
+		return nil, err
 	}
 	// The identity answers stay out: they are sealed apart (CA-2).
 	v, err := report.Load(ctx, s.cfg.DB, c.Report, report.Keys{Report: c.Keys.Report, Case: c.Keys.Case})
@@ -64,27 +88,48 @@ func (s *Service) Export(ctx context.Context, st *accounts.Staff, reportID strin
 	if err != nil {
 		return nil, err
 	}
+	oral, err := s.cfg.DB.OralReportOf(ctx, st.TenantID, reportID)
+	if errors.Is(err, store.ErrNotFound) {
+		oral, err = store.OralReport{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	transcripts, err := report.OpenTranscripts(ctx, s.cfg.DB, c.Keys.Report, st.TenantID, reportID)
+	if err != nil {
+		return nil, err
+	}
 	names := zipNames(v.Files)
-	e := &CaseExport{Name: fmt.Sprintf("case-%d.zip", c.Report.CaseNumber), s: s, c: c}
+	e := &CaseExport{Name: fmt.Sprintf("case-%d.zip", c.Report.CaseNumber), ID: store.NewID(), s: s, c: c}
+	e.texts = transcriptTexts(transcripts)
 	var fileIDs []string
 	for i, f := range v.Files {
 		e.files = append(e.files, exportFile{id: f.ID, name: names[i], modified: f.CreatedAt})
 		fileIDs = append(fileIDs, f.ID)
 	}
-	if e.pdf, err = casePDF(v, journal, persons, names, loc, s.cfg.Now()); err != nil {
+	if e.pdf, err = casePDF(v, journal, persons, names, loc, s.cfg.Now(), caseOral{Report: oral, Transcripts: transcripts}); err != nil {
 		return nil, err
 	}
-	entry, err := sealEntry(*c.Keys.Case, store.JournalEntry{TenantID: st.TenantID, ReportID: reportID, ID: store.NewID(),
+	entry, err := sealEntry(*c.Keys.Case, store.JournalEntry{TenantID: st.TenantID, ReportID: reportID, ID: e.ID,
 		Kind: EntryExport, AuthorType: store.AuthorStaff, AuthorID: st.UserID, CreatedAt: s.cfg.Now()},
 		journalBody{Action: "zip", FileIDs: fileIDs})
 	if err != nil {
 		return nil, err
 	}
 	err = s.cfg.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.AppendJournal(ctx, entry); err != nil {
+		appended, err := tx.AppendJournal(ctx, entry)
+		if err != nil {
 			return err
 		}
-		_, err := s.audit.RecordTx(ctx, tx, caseEntry(st, audit.ActionCaseExport, audit.ObjectCase, reportID, "zip"))
+		_, activity, err := tx.CasePosition(ctx, st.TenantID, reportID)
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertCaseExport(ctx, store.CaseExport{TenantID: st.TenantID, ID: e.ID, ReportID: reportID,
+			CreatedBy: st.UserID, CreatedAt: entry.CreatedAt, JournalSeq: appended.Seq, ActivityAt: activity}); err != nil {
+			return err
+		}
+		_, err = s.audit.RecordTx(ctx, tx, caseEntry(st, audit.ActionCaseExport, audit.ObjectCase, reportID, "zip"))
 		return err
 	})
 	if err != nil {
@@ -95,14 +140,28 @@ func (s *Service) Export(ctx context.Context, st *accounts.Staff, reportID strin
 
 // WriteZip streams the export. On an error the zip is left incomplete
 // (no central directory), so a broken download cannot pass for a whole one.
+// Once the zip is whole its SHA-256 is recorded (see SHA256).
 func (e *CaseExport) WriteZip(ctx context.Context, w io.Writer) error {
-	zw := zip.NewWriter(w)
+	h := sha256.New()
+	zw := zip.NewWriter(io.MultiWriter(w, h))
+	if err := zw.SetComment("Varsel case export " + e.ID); err != nil {
+		return fmt.Errorf("cases: export: %w", err)
+	}
 	pw, err := zw.CreateHeader(&zip.FileHeader{Name: "case.pdf", Method: zip.Deflate, Modified: e.s.cfg.Now()})
 	if err != nil {
 		return fmt.Errorf("cases: export: %w", err)
 	}
 	if _, err := pw.Write(e.pdf); err != nil {
 		return fmt.Errorf("cases: export: %w", err)
+	}
+	for _, t := range e.texts {
+		tw, err := zw.CreateHeader(&zip.FileHeader{Name: "transcripts/" + t.name, Method: zip.Deflate, Modified: t.modified})
+		if err != nil {
+			return fmt.Errorf("cases: export transcript: %w", err)
+		}
+		if _, err := io.WriteString(tw, t.text); err != nil {
+			return fmt.Errorf("cases: export transcript: %w", err)
+		}
 	}
 	for _, f := range e.files {
 		if err := e.writeFile(ctx, zw, f); err != nil {
@@ -112,7 +171,33 @@ func (e *CaseExport) WriteZip(ctx context.Context, w io.Writer) error {
 	if err := zw.Close(); err != nil {
 		return fmt.Errorf("cases: export: %w", err)
 	}
+	e.sum = hex.EncodeToString(h.Sum(nil))
+	// The whole zip is out; record its digest for the confirmation. The
+	// request may be ending, but the record must not be lost with it.
+	if err := e.s.cfg.DB.CompleteCaseExport(context.WithoutCancel(ctx), e.c.Report.TenantID, e.ID, e.sum, e.s.cfg.Now()); err != nil {
+		return fmt.Errorf("cases: export: %w", err)
+	}
 	return nil
+}
+
+// SHA256 is the hex SHA-256 of the zip once WriteZip has returned nil.
+func (e *CaseExport) SHA256() string { return e.sum }
+
+// transcriptTexts names each transcript version for the zip: documents
+// are numbered in the order they were started.
+func transcriptTexts(ts []report.TranscriptView) []exportText {
+	docs := map[string]int{}
+	var out []exportText
+	for _, t := range ts {
+		n, ok := docs[t.DocID]
+		if !ok {
+			n = len(docs) + 1
+			docs[t.DocID] = n
+		}
+		out = append(out, exportText{name: fmt.Sprintf("document-%d-version-%d-%s.txt", n, t.Version, t.State),
+			text: t.Text, modified: t.CreatedAt})
+	}
+	return out
 }
 
 func (e *CaseExport) writeFile(ctx context.Context, zw *zip.Writer, f exportFile) error {
@@ -168,8 +253,16 @@ func zipNames(files []report.FileView) []string {
 }
 
 // casePDF renders case.pdf.
-func casePDF(v report.View, journal []JournalView, persons []store.Person, fileNames []string, loc *time.Location, now time.Time) ([]byte, error) {
-	d := newPDF(fmt.Sprintf("Case %d", v.CaseNumber))
+// caseOral is what case.pdf shows of an oral report: how it was made and
+// its transcripts or minutes.
+type caseOral struct {
+	Report      store.OralReport // zero for a written report
+	Transcripts []report.TranscriptView
+}
+
+func casePDF(v report.View, journal []JournalView, persons []store.Person, fileNames []string, loc *time.Location, now time.Time,
+	oral caseOral) ([]byte, error) {
+	d := newPDF(fmt.Sprintf("Case %d", v.CaseNumber), now)
 	d.small("Exported from Varsel on " + pdfTime(now, loc) + ". The identity of the reporting person, if given, is not part of this export.")
 	d.heading("State and deadlines")
 	outcome := v.Outcome
@@ -197,6 +290,41 @@ func casePDF(v report.View, journal []JournalView, persons []store.Person, fileN
 			continue
 		}
 		d.field(q.Label.In(pdfLang), answerText(q, a))
+	}
+
+	if oral.Report.ReportID != "" {
+		d.heading("Oral report")
+		source := "Meeting"
+		if oral.Report.Source == "phone" {
+			source = "Phone call"
+		}
+		d.field("Reported by", source)
+		d.field("Recorded by a handler on", pdfTime(oral.Report.CreatedAt, loc))
+		consent := "No"
+		if oral.Report.ConsentRecording {
+			consent = "Yes (recorded)"
+		}
+		d.field("Consent to a recording", consent)
+	}
+	if len(oral.Transcripts) > 0 {
+		d.heading("Transcripts and minutes")
+		d.small("Every version, as written. The reporting person checks, corrects and approves them (Directive art. 18); an approved version is fixed.")
+		for _, t := range oral.Transcripts {
+			head := fmt.Sprintf("Document %s, version %d: %s, by %s, %s", shortID(t.DocID), t.Version, t.State,
+				strings.ToLower(authorWord(t.Author)), pdfTime(t.CreatedAt, loc))
+			if t.SentAt != nil {
+				head += "; sent " + pdfTime(*t.SentAt, loc)
+			}
+			if t.ApprovedAt != nil {
+				head += "; approved " + pdfTime(*t.ApprovedAt, loc)
+				if t.Signed {
+					head += " (approval verified)"
+				} else {
+					head += " (approval does NOT verify)"
+				}
+			}
+			d.field(head, t.Text)
+		}
 	}
 
 	d.heading("Messages")
@@ -270,4 +398,12 @@ func journalLines(j JournalView) string {
 	add("Corrects", j.Supersedes)
 	add("Corrected by", j.SupersededBy)
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// shortID shortens an id for reading.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
 }

@@ -223,6 +223,7 @@ type PersonView struct {
 	RegisteredAt time.Time        `json:"registered_at"`
 	Notification NotificationView `json:"notification"`
 	Details      *PersonDetails   `json:"details,omitempty"`
+	Version      int              `json:"version"` // of the details; one more per rectification
 }
 
 // nextDue is the date the open notification of p must be acted on: the
@@ -251,7 +252,7 @@ func optDate(t time.Time, loc *time.Location) string {
 }
 
 func personView(p store.Person, now time.Time, loc *time.Location) PersonView {
-	v := PersonView{ID: p.ID, Pseudonym: p.Pseudonym, Role: p.Role, RegisteredAt: p.RegisteredAt,
+	v := PersonView{ID: p.ID, Pseudonym: p.Pseudonym, Role: p.Role, RegisteredAt: p.RegisteredAt, Version: p.Version,
 		Notification: NotificationView{State: p.NoticeState, DueAt: p.NotifyDueAt, NotifiedOn: optDate(p.NotifiedAt, loc),
 			Method: p.NoticeMethod, ReviewOn: optDate(p.ReviewAt, loc)}}
 	if !p.NoticeAt.IsZero() {
@@ -449,6 +450,9 @@ func (s *Service) UpdatePerson(ctx context.Context, st *accounts.Staff, reportID
 	if err != nil {
 		return PersonView{}, err
 	}
+	if err := s.checkRestriction(ctx, st.TenantID, reportID, personID); err != nil {
+		return PersonView{}, err
+	}
 	var d PersonDetails
 	if err := report.OpenJSON(*c.Keys.Case, p.Details, ADPerson(p.TenantID, p.ReportID, p.ID, "details"), &d); err != nil {
 		return PersonView{}, fmt.Errorf("cases: open person: %w", err)
@@ -513,6 +517,9 @@ func (s *Service) RemovePerson(ctx context.Context, st *accounts.Staff, reportID
 	if err != nil {
 		return err
 	}
+	if err := s.checkRestriction(ctx, st.TenantID, reportID, personID); err != nil {
+		return err
+	}
 	return s.personChange(ctx, st, c, "remove", func(tx *store.Tx) (journalBody, error) {
 		return journalBody{Person: p.Pseudonym}, tx.RemovePerson(ctx, st.TenantID, reportID, p.ID, s.cfg.Now())
 	})
@@ -532,6 +539,9 @@ func (s *Service) MarkNotified(ctx context.Context, st *accounts.Staff, reportID
 	}
 	p, err := s.person(ctx, st, reportID, personID)
 	if err != nil {
+		return PersonView{}, err
+	}
+	if err := s.checkRestriction(ctx, st.TenantID, reportID, personID); err != nil {
 		return PersonView{}, err
 	}
 	now := s.cfg.Now()
@@ -570,6 +580,9 @@ func (s *Service) DeferNotification(ctx context.Context, st *accounts.Staff, rep
 	}
 	p, err := s.person(ctx, st, reportID, personID)
 	if err != nil {
+		return PersonView{}, err
+	}
+	if err := s.checkRestriction(ctx, st.TenantID, reportID, personID); err != nil {
 		return PersonView{}, err
 	}
 	now := s.cfg.Now()

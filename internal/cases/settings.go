@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -147,25 +148,18 @@ func CheckOutcomes(list []Outcome) ([]Outcome, error) {
 	return out, nil
 }
 
-// defaultOutcomeLabels are the English labels of the built-in outcomes.
-var defaultOutcomeLabels = map[string]string{
-	"unfounded":              "Unfounded",
-	"outside_scope":          "Outside the scope of the scheme",
-	"forwarded_to_authority": "Forwarded to a competent authority",
-	"substantiated":          "Investigated: substantiated",
-	"not_substantiated":      "Investigated: not substantiated",
-}
-
 // DefaultOutcomes is the built-in list of closing reasons (Outcomes),
-// used while the organisation has configured none.
+// used while the organisation has configured none, with labels and
+// message templates in every supported language (outcome_text.go).
 func DefaultOutcomes() []Outcome {
 	out := make([]Outcome, 0, len(Outcomes))
 	for _, id := range Outcomes {
-		label := defaultOutcomeLabels[id]
-		if label == "" {
-			label = id
+		t, ok := defaultOutcomeTexts[id]
+		if !ok {
+			out = append(out, Outcome{ID: id, Labels: map[string]string{"en": id}})
+			continue
 		}
-		out = append(out, Outcome{ID: id, Labels: map[string]string{"en": label}})
+		out = append(out, Outcome{ID: id, Labels: maps.Clone(t.labels), Templates: maps.Clone(t.templates)})
 	}
 	return out
 }
@@ -309,7 +303,8 @@ func (s *Service) SetCustomStatus(ctx context.Context, st *accounts.Staff, repor
 
 // closingMessage resolves the outcome of a closing against the tenant's
 // list and, when the handler left the message empty, falls back to the
-// outcome's English template.
+// outcome's template in the language the whistleblower used for the
+// report, or in English when there is none in that language.
 func (s *Service) closingMessage(ctx context.Context, c *Case, t Transition) (string, error) {
 	list, _, err := s.outcomes(ctx, c.Report.TenantID)
 	if err != nil {
@@ -322,5 +317,9 @@ func (s *Service) closingMessage(ctx context.Context, c *Case, t Transition) (st
 	if msg := strings.TrimSpace(t.Message); msg != "" {
 		return t.Message, nil
 	}
-	return list[i].Render("en", c.Report.CaseNumber), nil
+	lang, err := s.reportLang(ctx, c.Report.TenantID, c.Report.ID)
+	if err != nil {
+		return "", err
+	}
+	return list[i].RenderFor(lang, c.Report.CaseNumber), nil
 }

@@ -82,6 +82,10 @@ func (s *Service) SubjectExport(ctx context.Context, st *accounts.Staff, reportI
 	if err != nil {
 		return SubjectExport{}, err
 	}
+	if err := s.checkRestriction(ctx, st.TenantID, reportID, ""); err != nil {
+		return SubjectExport{}, err
+	}
+
 	all, err := s.cfg.DB.Persons(ctx, st.TenantID, reportID)
 	if err != nil {
 		return SubjectExport{}, err

@@ -102,6 +102,15 @@ type journalBody struct {
 	QuestionIDs   []string `json:"question_ids,omitempty"`
 	IdentityIDs   []string `json:"identity_ids,omitempty"`
 	IdentityBasis string   `json:"identity_basis,omitempty"`
+	// Anonymised copies (DA-2, kind "redaction"): the copy's id, with the
+	// source file in FileIDs; a disclosure note names its copies in
+	// RedactionIDs. Ids and step words only, never findings or values.
+	RedactionID  string   `json:"redaction_id,omitempty"`
+	RedactionIDs []string `json:"redaction_ids,omitempty"`
+	// Data-subject requests (kind "dsr", dsr.go): the request's id and,
+	// for an erasure, the ids of the entries re-sealed redacted.
+	RequestID string   `json:"request_id,omitempty"`
+	EntryIDs  []string `json:"entry_ids,omitempty"`
 }
 
 func sealEntry(k keys.Key, e store.JournalEntry, b journalBody) (store.JournalEntry, error) {
@@ -122,6 +131,9 @@ func (s *Service) ChangeState(ctx context.Context, st *accounts.Staff, reportID 
 	}
 	if c.Keys.Case == nil {
 		return ErrNoCaseKey
+	}
+	if err := s.checkRestriction(ctx, st.TenantID, reportID, ""); err != nil {
+		return err
 	}
 	from := c.Report.Status
 	if !slices.Contains(transitions[from], t.To) {
@@ -373,6 +385,12 @@ type JournalView struct {
 	QuestionIDs   []string `json:"question_ids,omitempty"`
 	IdentityIDs   []string `json:"identity_ids,omitempty"`
 	IdentityBasis string   `json:"identity_basis,omitempty"`
+	// Anonymised copies (kind "redaction"): Action is the step.
+	RedactionID  string   `json:"redaction_id,omitempty"`
+	RedactionIDs []string `json:"redaction_ids,omitempty"`
+	// Data-subject requests (kind "dsr"): Action is the step.
+	RequestID string   `json:"request_id,omitempty"`
+	EntryIDs  []string `json:"entry_ids,omitempty"`
 }
 
 // Journal opens a case's journal, merged with its messages and files in
@@ -415,7 +433,8 @@ func (s *Service) Journal(ctx context.Context, st *accounts.Staff, reportID stri
 				Text: b.Text, Source: b.Source, LearnedOn: b.LearnedOn, From: b.From, To: b.To, Outcome: b.Outcome,
 				Reason: b.Reason, MessageID: b.MessageID, Action: b.Action, UserID: b.UserID, Person: b.Person, Basis: b.Basis,
 				MessageIDs: b.MessageIDs, FileIDs: b.FileIDs, DisclosureID: b.DisclosureID, Recipient: b.Recipient, Date: b.Date,
-				QuestionIDs: b.QuestionIDs, IdentityIDs: b.IdentityIDs, IdentityBasis: b.IdentityBasis})
+				QuestionIDs: b.QuestionIDs, IdentityIDs: b.IdentityIDs, IdentityBasis: b.IdentityBasis,
+				RedactionID: b.RedactionID, RedactionIDs: b.RedactionIDs, RequestID: b.RequestID, EntryIDs: b.EntryIDs})
 		}
 	}
 	for _, m := range v.Messages {
@@ -433,6 +452,12 @@ func (s *Service) Journal(ctx context.Context, st *accounts.Staff, reportID stri
 		return nil, err
 	}
 	out = append(out, identity...)
+	// Links, restrictions and their lifting (dsr.go), from their own rows.
+	requests, err := s.dsrJournal(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, requests...)
 	// Transcript versions and their steps (JR-3), from their own rows.
 	transcripts, err := s.transcriptJournal(ctx, c)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/varsel/varsel/internal/app"
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/org"
+	"github.com/varsel/varsel/internal/privacy"
 	"github.com/varsel/varsel/internal/store"
 	"github.com/varsel/varsel/internal/totp"
 )
@@ -180,6 +181,9 @@ func TestKillDuringSubmissionsLosesNothingAcknowledgedAndLeavesNoOrphans(t *test
 	created, err := a.Accounts.CreateUser(ctx, accounts.NewUser{Email: "h@example.org", Role: accounts.RoleHandler,
 		Password: "correct horse battery staple", Channels: []string{org.DefaultChannel}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := privacy.AcceptCurrentDeclaration(ctx, a.DB, org.DefaultTenant, created.UserID); err != nil {
 		t.Fatal(err)
 	}
 	a.Close()

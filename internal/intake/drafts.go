@@ -59,11 +59,15 @@ type FileCheck struct {
 	// Cleanable is then false.
 	Problem   string `json:"problem,omitempty"`
 	Cleanable bool   `json:"cleanable"`
+	// Pages is a PDF's page count (0 when unknown) and MaxPages the most
+	// pages a PDF may have to be cleaned at intake.
+	Pages    int `json:"pages,omitempty"`
+	MaxPages int `json:"max_pages,omitempty"`
 }
 
 // Reveals tells whether the whistleblower must decide about the file.
 func (c FileCheck) Reveals() bool {
-	return len(c.Fields) > 0 || c.Problem != "" && c.Problem != ProblemUnsupported
+	return len(c.Fields) > 0 || c.Problem != "" && c.Problem != ProblemUnsupported && c.Problem != ProblemPDFUnavailable
 }
 
 // Default is the choice made when the whistleblower makes none.
@@ -107,15 +111,21 @@ func (s *Service) CheckFiles(ctx context.Context, d *report.Draft) ([]FileCheck,
 		c := FileCheck{Index: i, Name: meta.Name}
 		c.Kind = scrub.Detect(f, f.Size)
 		rep, err := scrub.Inspect(f, f.Size, c.Kind)
-		f.Close()
 		c.Fields = rep.Fields
+		var perr error
 		switch {
 		case err != nil:
 			c.Problem = problemOf(err)
+		case c.Kind == scrub.KindPDF:
+			perr = s.pdf.checkPDF(ctx, f, &c, rep)
 		case !c.Kind.Strippable():
 			c.Problem = ProblemUnsupported
 		default:
 			c.Cleanable = true
+		}
+		f.Close()
+		if perr != nil {
+			return nil, perr
 		}
 		out = append(out, c)
 	}
@@ -147,6 +157,7 @@ type parkedBody struct {
 	Exclude []string              `json:"exclude,omitempty"`
 	Files   []store.File          `json:"files"`
 	Checks  []FileCheck           `json:"checks"`
+	Lang    string                `json:"lang,omitempty"` // the language the whistleblower used
 }
 
 func adDraftKeys(tenant, id string) []byte { return keys.AD(tenant, "intake-draft", id, "keys") }
@@ -186,7 +197,7 @@ func (s *Service) park(ctx context.Context, d *report.Draft, channelID string, a
 	if err != nil {
 		return "", err
 	}
-	body, err := jsonBytes(parkedBody{Channel: channelID, Answers: answers, Exclude: exclude, Files: d.Rows(), Checks: checks})
+	body, err := jsonBytes(parkedBody{Channel: channelID, Answers: answers, Exclude: exclude, Files: d.Rows(), Checks: checks, Lang: d.Lang})
 	if err != nil {
 		return "", err
 	}
@@ -245,6 +256,7 @@ func (s *Service) openParked(ctx context.Context, token string) (*parked, error)
 	if err != nil {
 		return nil, err
 	}
+	d.Lang = body.Lang
 	if len(body.Checks) != len(files) {
 		return nil, fmt.Errorf("intake: draft body is inconsistent")
 	}
@@ -283,48 +295,16 @@ func (s *Service) Confirm(ctx context.Context, token string, choices map[int]str
 		return Receipt{}, err
 	}
 	d := p.draft
-	var created, superseded []string
+	var created []string
 	fail := func(err error) (Receipt, error) {
 		for _, k := range created {
 			s.cfg.Blobs.Delete(context.WithoutCancel(ctx), k)
 		}
 		return Receipt{}, err
 	}
-	var keep []report.PendingFile
-	for i, c := range p.body.Checks {
-		if !c.Reveals() {
-			keep = append(keep, d.Files[i])
-			continue
-		}
-		choice := choices[i]
-		if choice != ChoiceStrip && choice != ChoiceKeep && choice != ChoiceRemove {
-			choice = c.Default()
-		}
-		switch choice {
-		case ChoiceRemove:
-			superseded = append(superseded, d.Files[i].Row.BlobKey)
-			continue
-		case ChoiceKeep:
-			meta, err := d.FileMeta(i)
-			if err != nil {
-				return fail(err)
-			}
-			meta.KeptOriginal = true
-			if err := d.SetFileMeta(i, meta); err != nil {
-				return fail(err)
-			}
-		case ChoiceStrip:
-			if !c.Cleanable {
-				return fail(&StripError{Index: i, Err: scrub.ErrUnsupported})
-			}
-			old, err := s.stripFile(ctx, d, i, c)
-			if err != nil {
-				return fail(err)
-			}
-			created = append(created, d.Files[i].Row.BlobKey)
-			superseded = append(superseded, old)
-		}
-		keep = append(keep, d.Files[i])
+	keep, created, superseded, err := s.applyChoices(ctx, d, p.body.Checks, choices)
+	if err != nil {
+		return fail(err)
 	}
 	d.Files = keep
 	tenant := s.cfg.Tenant
@@ -346,6 +326,68 @@ func (s *Service) Confirm(ctx context.Context, token string, choices map[int]str
 	return rc, nil
 }
 
+// applyChoices carries out the whistleblower's choice for every file of d
+// that reveals something (a missing choice takes the file's default). It
+// returns the files to commit, the blobs of the cleaned copies it wrote
+// (the caller deletes them if the commit fails, and on error) and the
+// blobs that are no longer needed once the commit succeeds.
+func (s *Service) applyChoices(ctx context.Context, d *report.Draft, checks []FileCheck, choices map[int]string) (
+	keep []report.PendingFile, created, superseded []string, err error) {
+	for i, c := range checks {
+		if !c.Reveals() {
+			keep = append(keep, d.Files[i])
+			continue
+		}
+		choice := choices[i]
+		if !ValidChoice(choice) {
+			choice = c.Default()
+		}
+		switch choice {
+		case ChoiceRemove:
+			superseded = append(superseded, d.Files[i].Row.BlobKey)
+			continue
+		case ChoiceKeep:
+			meta, err := d.FileMeta(i)
+			if err != nil {
+				return nil, created, nil, err
+			}
+			meta.KeptOriginal = true
+			if err := d.SetFileMeta(i, meta); err != nil {
+				return nil, created, nil, err
+			}
+		case ChoiceStrip:
+			if !c.Cleanable {
+				return nil, created, nil, &StripError{Index: i, Err: scrub.ErrUnsupported}
+			}
+			old, err := s.stripFile(ctx, d, i, c)
+			if err != nil {
+				return nil, created, nil, err
+			}
+			created = append(created, d.Files[i].Row.BlobKey)
+			superseded = append(superseded, old)
+		}
+		keep = append(keep, d.Files[i])
+	}
+	return keep, created, superseded, nil
+}
+
+// ValidChoice tells whether s names one of the choices for a file.
+func ValidChoice(s string) bool { return s == ChoiceStrip || s == ChoiceKeep || s == ChoiceRemove }
+
+// uniformChoices is the API's choice: every file that reveals something
+// is kept as it is, or stripped.
+func uniformChoices(checks []FileCheck, keepOriginals bool) map[int]string {
+	out := map[int]string{}
+	for _, c := range checks {
+		if keepOriginals {
+			out[c.Index] = ChoiceKeep
+		} else {
+			out[c.Index] = ChoiceStrip
+		}
+	}
+	return out
+}
+
 // stripFile replaces file i of d by a cleaned copy and records what was
 // removed in its sealed metadata. It returns the old blob key; a
 // *StripError if the file cannot be cleaned.
@@ -363,7 +405,12 @@ func (s *Service) stripFile(ctx context.Context, d *report.Draft, i int, c FileC
 	newMeta := meta
 	old, err := d.ReplaceFile(ctx, s.cfg.Blobs, i, newMeta, s.cfg.MaxFileSize, func(w io.Writer) error {
 		var err error
-		res, err = scrub.Strip(w, f, f.Size, c.Kind)
+		if c.Kind == scrub.KindPDF {
+			res.Kind = scrub.KindPDF
+			err = s.pdf.clean(ctx, f, w)
+		} else {
+			res, err = scrub.Strip(w, f, f.Size, c.Kind)
+		}
 		if err != nil && !errors.Is(err, report.ErrFileTooLarge) {
 			return &StripError{Index: i, Err: err}
 		}
@@ -393,7 +440,7 @@ func (s *Service) stripFile(ctx context.Context, d *report.Draft, i int, c FileC
 func fieldNames(fs []scrub.Field) []string {
 	var out []string
 	for _, f := range fs {
-		if !slices.Contains(out, f.Name) {
+		if f.Name != scrub.FieldPages && !slices.Contains(out, f.Name) {
 			out = append(out, f.Name)
 		}
 	}
@@ -448,27 +495,14 @@ func (s *Service) submitStripped(ctx context.Context, d *report.Draft, channelID
 			}
 		}
 	}
-	for _, c := range checks {
-		if !c.Reveals() {
-			continue
-		}
-		if keepOriginals {
-			meta, err := d.FileMeta(c.Index)
-			if err != nil {
-				return Receipt{}, err
-			}
-			meta.KeptOriginal = true
-			if err := d.SetFileMeta(c.Index, meta); err != nil {
-				return Receipt{}, err
-			}
-			continue
-		}
-		old, err := s.stripFile(ctx, d, c.Index, c)
-		if err != nil {
-			return Receipt{}, err
-		}
-		*superseded = append(*superseded, old)
+	// Cleaned copies replace the files in d, so Abandon removes them
+	// on error; the originals go either way.
+	keep, _, old, err := s.applyChoices(ctx, d, checks, uniformChoices(checks, keepOriginals))
+	*superseded = append(*superseded, old...)
+	if err != nil {
+		return Receipt{}, err
 	}
+	d.Files = keep
 	rc, err := s.submit(ctx, d, channelID, answers, exclude, nil)
 	if err != nil {
 		return Receipt{}, err

@@ -48,6 +48,8 @@ type Config struct {
 	MaxFileSize int64
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// PDF says how PDFs are cleaned at intake (see PDFConfig).
+	PDF PDFConfig
 }
 
 // Service implements the whistleblower's actions.
@@ -58,6 +60,7 @@ type Service struct {
 	// address or other trait of a visitor to throttle by. With 80-bit
 	// receipts guessing cannot succeed; the limit protects the CPU.
 	failures *throttle.Failures
+	pdf      *pdfCleaner
 }
 
 // New returns a Service.
@@ -75,6 +78,7 @@ func New(cfg Config) *Service {
 		cfg:      cfg,
 		sessions: &session.Manager{DB: cfg.DB, Kind: store.SessionWhistleblower, Idle: 30 * time.Minute, Absolute: 4 * time.Hour, Now: cfg.Now},
 		failures: &throttle.Failures{Burst: 100, Every: 100 * time.Millisecond, Now: cfg.Now},
+		pdf:      newPDFCleaner(cfg.PDF, cfg.Logger),
 	}
 }
 
@@ -286,12 +290,23 @@ type Whistleblower struct {
 
 // Login opens a session with a receipt and returns the session token.
 func (s *Service) Login(ctx context.Context, receipt string) (string, error) {
-	if s.failures.Blocked("") {
+	// The failure is charged before the Argon2 call and refunded unless
+	// the receipt was wrong: checking first and charging after the slow
+	// call would let a burst of concurrent guesses all pass the check, and
+	// each would hold a connection while waiting for a KDF slot.
+	if !s.failures.Take("") {
 		return "", ErrThrottled
 	}
+	token, err := s.login(ctx, receipt)
+	if !errors.Is(err, ErrBadReceipt) {
+		s.failures.Refund("")
+	}
+	return token, err
+}
+
+func (s *Service) login(ctx context.Context, receipt string) (string, error) {
 	canonical, err := keys.ParseReceipt(receipt)
 	if err != nil {
-		s.failures.Fail("")
 		return "", ErrBadReceipt
 	}
 	tenant, err := s.cfg.DB.Tenant(ctx, s.cfg.Tenant)
@@ -304,7 +319,6 @@ func (s *Service) Login(ctx context.Context, receipt string) (string, error) {
 	}
 	r, err := s.cfg.DB.ReportByLookup(ctx, s.cfg.Tenant, rk.Lookup)
 	if errors.Is(err, store.ErrNotFound) {
-		s.failures.Fail("")
 		return "", ErrBadReceipt
 	}
 	if err != nil {
@@ -382,15 +396,11 @@ func (s *Service) PostMessage(ctx context.Context, wb *Whistleblower, text strin
 }
 
 // StoreFile streams one more file for an existing report; the caller
-// commits the batch with CommitFiles or discards it with DiscardFiles.
+// hands the batch to AddFiles or AddStripped (added.go), which check its
+// metadata before committing, or discards it with DiscardFiles.
 func (s *Service) StoreFile(ctx context.Context, wb *Whistleblower, name, contentType string, r io.Reader) (report.PendingFile, error) {
 	return report.StoreFileForReport(ctx, s.cfg.Blobs, wb.Report, wb.Keys.Report, name, contentType, r, s.cfg.MaxFileSize,
 		store.AuthorWhistleblower, "", s.cfg.Now())
-}
-
-// CommitFiles attaches stored files to the report in one transaction.
-func (s *Service) CommitFiles(ctx context.Context, wb *Whistleblower, files []report.PendingFile) error {
-	return report.AddFiles(ctx, s.cfg.DB, s.cfg.Blobs, wb.Report.TenantID, wb.Report.ID, files, s.cfg.Now())
 }
 
 // DiscardFiles removes stored files that will not be committed.

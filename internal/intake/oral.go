@@ -38,6 +38,8 @@ var (
 	ErrNotChannelHandler = errors.New("only a handler of the channel may record an oral report on it")
 	// ErrInvalidOralSource rejects a source other than phone or meeting.
 	ErrInvalidOralSource = errors.New(`source must be "phone" or "meeting"`)
+	// ErrInvalidOralDate rejects a call or meeting dated after today.
+	ErrInvalidOralDate = errors.New("the call or meeting cannot be dated in the future")
 )
 
 // OralReport is what a handler records.
@@ -47,6 +49,9 @@ type OralReport struct {
 	Answers          questionnaire.Answers
 	Source           string // OralPhone or OralMeeting
 	ConsentRecording bool
+	// HeldOn is the day of the call or meeting, which can precede the
+	// day it is recorded; zero means today. A later day is refused.
+	HeldOn time.Time
 }
 
 // OralReceipt is the receipt to hand to the whistleblower (shown once)
@@ -101,11 +106,20 @@ func (s *Service) submitOral(ctx context.Context, d *report.Draft, o OralReport)
 		return OralReceipt{}, fmt.Errorf("intake: draft without a case key")
 	}
 	now := s.cfg.Now()
+	heldOn := now
+	if !o.HeldOn.IsZero() {
+		// A day ahead of UTC is the latest "today" in any time zone; the
+		// web form checks the organisation's own day.
+		if o.HeldOn.After(now.Add(24 * time.Hour)) {
+			return OralReceipt{}, ErrInvalidOralDate
+		}
+		heldOn = o.HeldOn
+	}
 	action := "recording_not_consented"
 	if o.ConsentRecording {
 		action = "recording_consented"
 	}
-	raw, err := json.Marshal(oralJournalBody{Source: journalSource(o.Source), LearnedOn: now.Format(time.DateOnly), Action: action})
+	raw, err := json.Marshal(oralJournalBody{Source: journalSource(o.Source), LearnedOn: heldOn.Format(time.DateOnly), Action: action})
 	if err != nil {
 		return OralReceipt{}, err
 	}

@@ -143,6 +143,7 @@ type BreachView struct {
 	UpdatedAt              time.Time      `json:"updated_at"`
 	MissingForNotification []string       `json:"missing_for_notification,omitempty"`
 	Details                *BreachDetails `json:"details,omitempty"`
+	Phases                 []PhaseView    `json:"phases,omitempty"` // the response plan (phases.go)
 	Entries                []EntryView    `json:"entries,omitempty"`
 }
 
@@ -266,8 +267,12 @@ func (s *Service) Breach(ctx context.Context, st *accounts.Staff, id string) (Br
 	if err != nil {
 		return BreachView{}, err
 	}
+	phases, err := FoldPhases(entries)
+	if err != nil {
+		return BreachView{}, err
+	}
 	v := breachView(b, s.now())
-	v.Details, v.Entries, v.MissingForNotification = &d, entries, MissingForNotification(d)
+	v.Details, v.Entries, v.MissingForNotification, v.Phases = &d, entries, MissingForNotification(d), phases
 	return v, nil
 }
 
@@ -300,6 +305,15 @@ func (s *Service) breachContent(ctx context.Context, k keys.Key, id string) (Bre
 // appends its sealed entry. step returns the entry's body.
 func (s *Service) changeBreach(ctx context.Context, st *accounts.Staff, id, kind string,
 	step func(b *store.Breach, current BreachDetails, now time.Time) (any, error)) (BreachView, error) {
+	return s.changeBreachWith(ctx, st, id, kind, func(b *store.Breach, current BreachDetails, _ []EntryView, now time.Time) (any, error) {
+		return step(b, current, now)
+	})
+}
+
+// changeBreachWith is changeBreach for a step that also needs the opened
+// entries (the response plan folds its state from them).
+func (s *Service) changeBreachWith(ctx context.Context, st *accounts.Staff, id, kind string,
+	step func(b *store.Breach, current BreachDetails, entries []EntryView, now time.Time) (any, error)) (BreachView, error) {
 	if err := s.authorize(st); err != nil {
 		return BreachView{}, err
 	}
@@ -319,11 +333,11 @@ func (s *Service) changeBreach(ctx context.Context, st *accounts.Staff, id, kind
 		}
 		// The entries read outside tx are complete: the row lock (and on
 		// SQLite the single writer) orders every change of this breach.
-		current, _, err := s.breachContent(ctx, k, id)
+		current, entries, err := s.breachContent(ctx, k, id)
 		if err != nil {
 			return err
 		}
-		body, err := step(&b, current, now)
+		body, err := step(&b, current, entries, now)
 		if err != nil {
 			return err
 		}

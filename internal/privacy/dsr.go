@@ -71,6 +71,9 @@ type RequestView struct {
 	CreatedAt       time.Time   `json:"created_at"`
 	Requester       *NewRequest `json:"request,omitempty"`
 	Entries         []EntryView `json:"entries,omitempty"`
+	// Links are the cases and persons an erasure, restriction or
+	// rectification acts on (dsr_links.go); only when one request is opened.
+	Links []LinkView `json:"links,omitempty"`
 }
 
 func requestView(d store.DataSubjectRequest, now time.Time) RequestView {
@@ -191,6 +194,9 @@ func (s *Service) Request(ctx context.Context, st *accounts.Staff, id string) (R
 		}
 		v.Entries = append(v.Entries, EntryView{ID: e.ID, Seq: e.Seq, Kind: e.Kind, AuthorID: e.AuthorID, CreatedAt: e.CreatedAt, Body: raw})
 	}
+	if v.Links, err = s.requestLinks(ctx, d.ID); err != nil {
+		return RequestView{}, err
+	}
 	return v, nil
 }
 
@@ -220,6 +226,11 @@ func (s *Service) changeRequest(ctx context.Context, st *accounts.Staff, id, kin
 		body, err := step(&d, now, loc)
 		if err != nil {
 			return err
+		}
+		if kind == "complete" { // erasure, restriction, rectification act on the linked data first
+			if err := checkLinksDone(ctx, tx, s.tenant, id); err != nil {
+				return err
+			}
 		}
 		if err := tx.SaveDSR(ctx, d); err != nil {
 			return err

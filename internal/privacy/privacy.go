@@ -110,6 +110,9 @@ type Service struct {
 	tenant string
 	now    func() time.Time
 	audit  *audit.Log
+	// keyGen is the generation of the register key registerKey last
+	// unwrapped; writes sealed under it check it is still current.
+	keyGen int64
 }
 
 // New returns a Service.
@@ -142,13 +145,37 @@ func (s *Service) location(ctx context.Context) (*time.Location, error) {
 // registerKey returns K_reg for st. The first admin or dpo to use the
 // registers creates it and wraps it to every enabled admin and dpo; a
 // holder who opens the registers wraps it to those who joined since.
+// A key whose rotation is due (rotation.go) is rotated first.
 func (s *Service) registerKey(ctx context.Context, st *accounts.Staff) (keys.Key, error) {
-	wrapped, err := s.db.RegisterKey(ctx, s.tenant, st.UserID)
+	for attempt := 0; ; attempt++ {
+		k, err := s.unwrapRegisterKey(ctx, st)
+		if err != nil {
+			return keys.Key{}, err
+		}
+		due, err := s.rotationDue(ctx)
+		if err != nil {
+			return keys.Key{}, err
+		}
+		if !due || attempt > 0 {
+			if err := s.shareRegisterKey(ctx, st, k); err != nil {
+				return keys.Key{}, err
+			}
+			return k, nil
+		}
+		err = s.db.InTx(ctx, func(tx *store.Tx) error { return s.rotateRegisterKey(ctx, tx, st, k, s.now()) })
+		if err != nil && !errors.Is(err, ErrKeyRotated) { // another holder rotated first
+			return keys.Key{}, err
+		}
+	}
+}
+
+func (s *Service) unwrapRegisterKey(ctx context.Context, st *accounts.Staff) (keys.Key, error) {
+	wrapped, gen, err := s.db.RegisterKeyGen(ctx, s.tenant, st.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		if err := s.createRegisterKey(ctx, st); err != nil && !errors.Is(err, store.ErrDuplicate) {
 			return keys.Key{}, err
 		}
-		wrapped, err = s.db.RegisterKey(ctx, s.tenant, st.UserID)
+		wrapped, gen, err = s.db.RegisterKeyGen(ctx, s.tenant, st.UserID)
 		if errors.Is(err, store.ErrNotFound) {
 			return keys.Key{}, ErrNoRegisterKey
 		}
@@ -160,9 +187,7 @@ func (s *Service) registerKey(ctx context.Context, st *accounts.Staff) (keys.Key
 	if err != nil {
 		return keys.Key{}, fmt.Errorf("privacy: unwrap register key: %w", err)
 	}
-	if err := s.shareRegisterKey(ctx, st, k); err != nil {
-		return keys.Key{}, err
-	}
+	s.keyGen = gen
 	return k, nil
 }
 
@@ -176,6 +201,7 @@ func (s *Service) createRegisterKey(ctx context.Context, st *accounts.Staff) err
 	}
 	k := keys.NewKey()
 	now := s.now()
+	s.keyGen = 1 // a new keyring starts at generation 1
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateRegisterKeyring(ctx, s.tenant, st.UserID, now); err != nil {
 			return err
@@ -197,7 +223,9 @@ func (s *Service) shareRegisterKey(ctx context.Context, st *accounts.Staff, k ke
 	now := s.now()
 	for _, u := range lacking {
 		err := s.db.InTx(ctx, func(tx *store.Tx) error { return s.wrapTo(ctx, tx, st, u, k, now) })
-		if err != nil && !errors.Is(err, store.ErrDuplicate) { // a concurrent holder shared it first
+		// A concurrent holder shared it first, or rotated the key: the
+		// rotation wraps the new key to every holder.
+		if err != nil && !errors.Is(err, store.ErrDuplicate) && !errors.Is(err, ErrKeyRotated) {
 			return err
 		}
 	}
@@ -205,11 +233,16 @@ func (s *Service) shareRegisterKey(ctx context.Context, st *accounts.Staff, k ke
 }
 
 func (s *Service) wrapTo(ctx context.Context, tx *store.Tx, st *accounts.Staff, u store.User, k keys.Key, now time.Time) error {
+	if gen, err := tx.LockRegisterKeyring(ctx, s.tenant); err != nil {
+		return err
+	} else if gen != s.keyGen {
+		return ErrKeyRotated // never hand out a rotated-out key
+	}
 	w, err := keys.WrapKey(u.PublicKey, k)
 	if err != nil {
 		return fmt.Errorf("privacy: wrap register key: %w", err)
 	}
-	if err := tx.PutRegisterKey(ctx, s.tenant, u.ID, w, now); err != nil {
+	if err := tx.PutRegisterKeyGen(ctx, s.tenant, u.ID, w, s.keyGen, now); err != nil {
 		return err
 	}
 	_, err = s.audit.RecordTx(ctx, tx, audit.Entry{TenantID: s.tenant, ActorType: audit.ActorStaff, ActorID: st.UserID,
@@ -240,6 +273,11 @@ func (s *Service) open(k keys.Key, e store.RegisterEntry, v any) error {
 // record appends a sealed entry and its audit record in tx.
 func (s *Service) record(ctx context.Context, tx *store.Tx, st *accounts.Staff, k keys.Key, register, parentID string,
 	seq int64, kind string, body any, now time.Time) error {
+	if gen, err := tx.LockRegisterKeyring(ctx, s.tenant); err != nil {
+		return err
+	} else if gen != s.keyGen {
+		return ErrKeyRotated
+	}
 	id := store.NewID()
 	sealed, err := s.seal(k, register, parentID, id, body)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/audit"
+	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/store"
 )
 
@@ -218,6 +219,15 @@ func (s *Service) Attest(ctx context.Context, st *accounts.Staff, reviewID, user
 	if in.Decision != DecisionKeep && userID == st.UserID {
 		return AccessReviewView{}, ErrSelfRevocation
 	}
+	// A user who loses the admin or dpo role loses the register key too:
+	// with the reviewer's copy at hand it is rotated in the same
+	// transaction (rotation.go).
+	var rk regKeyAt
+	if in.Decision != DecisionKeep {
+		if rk.key, rk.ok, err = s.currentRegisterKey(ctx, st); err != nil {
+			return AccessReviewView{}, err
+		}
+	}
 	now := s.now()
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.DecideAccessReviewLine(ctx, s.tenant, reviewID, userID, in.Decision, st.UserID, now); err != nil {
@@ -226,7 +236,7 @@ func (s *Service) Attest(ctx context.Context, st *accounts.Staff, reviewID, user
 			}
 			return notFound(err)
 		}
-		if err := s.applyDecision(ctx, tx, st, userID, in.Decision, now); err != nil {
+		if err := s.applyDecision(ctx, tx, st, userID, in.Decision, now, rk); err != nil {
 			return err
 		}
 		if err := s.reviewAudit(ctx, tx, st, reviewID, "review."+in.Decision); err != nil {
@@ -248,7 +258,13 @@ func (s *Service) Attest(ctx context.Context, st *accounts.Staff, reviewID, user
 	return s.reviewView(ctx, r, now, true)
 }
 
-func (s *Service) applyDecision(ctx context.Context, tx *store.Tx, st *accounts.Staff, userID, decision string, now time.Time) error {
+// regKeyAt is the acting user's register key, if they hold one.
+type regKeyAt struct {
+	key keys.Key
+	ok  bool
+}
+
+func (s *Service) applyDecision(ctx context.Context, tx *store.Tx, st *accounts.Staff, userID, decision string, now time.Time, rk regKeyAt) error {
 	if decision == DecisionKeep {
 		return nil
 	}
@@ -283,8 +299,13 @@ func (s *Service) applyDecision(ctx context.Context, tx *store.Tx, st *accounts.
 		}
 		e.Action, e.Detail = audit.ActionUserRoleChange, accounts.RoleHandler
 	}
-	_, err = s.audit.RecordTx(ctx, tx, e)
-	return err
+	if _, err = s.audit.RecordTx(ctx, tx, e); err != nil {
+		return err
+	}
+	if MayUse(u.Role) {
+		return s.dropRegisterHolder(ctx, tx, st, userID, rk.key, rk.ok, now)
+	}
+	return nil
 }
 
 // --- audit log (AL-2) ---

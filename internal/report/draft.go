@@ -22,6 +22,10 @@ type Draft struct {
 	Keys         Keys
 	fileIdentity *keys.Identity
 	Files        []PendingFile
+	// Lang is the language tag (en, da, nb) the whistleblower used, kept
+	// with the report so that the outcome message goes out in it; "" when
+	// unknown.
+	Lang string
 }
 
 // NewDraft creates the report's keys.
@@ -136,6 +140,11 @@ func (d *Draft) Commit(ctx context.Context, db *store.DB, s Submission) (int64, 
 			AckDueAt: s.AckDue, FeedbackDueAt: s.FeedbackDue, Exclusions: exclusions,
 		}); err != nil {
 			return err
+		}
+		if d.Lang != "" {
+			if err := tx.SetReportLang(ctx, d.Tenant, d.ID, d.Lang); err != nil {
+				return err
+			}
 		}
 		for _, w := range wraps {
 			w.TenantID, w.ReportID, w.CreatedAt = d.Tenant, d.ID, s.Now

@@ -313,13 +313,7 @@ func AddMessage(ctx context.Context, db *store.DB, k keys.Key, tenant, reportID,
 // failure their blobs are removed.
 func AddFiles(ctx context.Context, db *store.DB, blobs blob.Store, tenant, reportID string, files []PendingFile, now time.Time) error {
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		for i, f := range files {
-			f.Row.Seq = i
-			if err := tx.InsertFile(ctx, f.Row); err != nil {
-				return err
-			}
-		}
-		return tx.TouchReport(ctx, tenant, reportID, now)
+		return InsertFiles(ctx, tx, tenant, reportID, files, now)
 	})
 	if err != nil {
 		DiscardFiles(ctx, blobs, files)

@@ -131,17 +131,11 @@ func (j *Job) deleteCase(ctx context.Context, tenantID, reportID string, p Polic
 		if exp := Expiry(c, p.Months); exp.IsZero() || now.Before(exp) {
 			return errSkip
 		}
-		if blobs, err = tx.DeleteReport(ctx, tenantID, reportID); err != nil {
-			return err
-		}
-		if err := tx.InsertDeletionRecord(ctx, store.DeletionRecord{TenantID: tenantID, ID: store.NewID(),
-			Category: CategoryReport, CaseNumber: c.CaseNumber, ChannelID: c.ChannelID, ClosedAt: c.ClosedAt, DeletedAt: now,
+		blobs, _, err = Shred(ctx, tx, j.audit, c, store.DeletionRecord{DeletedAt: now, Basis: store.DeletionRetention,
 			PolicyChannelID: p.ChannelID, PolicyCategory: p.Category, PolicyMonths: p.Months,
-			PolicyConfirmedAt: derefTime(p.ConfirmedAt)}); err != nil {
-			return err
-		}
-		_, err = j.audit.RecordTx(ctx, tx, audit.Entry{TenantID: tenantID, ActorType: audit.ActorSystem, ActorID: ActorID,
-			Action: audit.ActionRetentionDelete, ObjectType: audit.ObjectCase, ObjectID: reportID, Detail: CategoryReport})
+			PolicyConfirmedAt: derefTime(p.ConfirmedAt)},
+			audit.Entry{TenantID: tenantID, ActorType: audit.ActorSystem, ActorID: ActorID,
+				Action: audit.ActionRetentionDelete, ObjectType: audit.ObjectCase, ObjectID: reportID, Detail: CategoryReport})
 		return err
 	})
 	if errors.Is(err, errSkip) || errors.Is(err, store.ErrNotFound) {
@@ -150,14 +144,45 @@ func (j *Job) deleteCase(ctx context.Context, tenantID, reportID string, p Polic
 	if err != nil {
 		return false, fmt.Errorf("retention: delete case: %w", err)
 	}
-	for _, k := range blobs {
-		if err := j.Blobs.Delete(ctx, k); err != nil {
-			// The blob is ciphertext whose key is gone; the sweeper
-			// removes it later.
-			j.Logger.Warn("deleting a blob of a deleted case failed; the sweeper removes it", "error", err)
+	DeleteBlobs(ctx, j.Blobs, j.Logger, blobs)
+	return true, nil
+}
+
+// Shred deletes one case inside tx, locked by tx.LockRetentionCase into c:
+// the wrapped keys first (crypto-shredding: once they are gone the rest
+// is unreadable), then the case's rows, then a deletion record (rec, with
+// category, case number, channel and closure filled in from c; no
+// content) and the audit entry e, all in tx. It returns the blob keys,
+// which the caller deletes with DeleteBlobs after commit, and the id of
+// the deletion record. The retention
+// job and the deletion after a confirmed export (internal/cases) both
+// delete this way.
+func Shred(ctx context.Context, tx *store.Tx, log *audit.Log, c store.RetentionCase, rec store.DeletionRecord,
+	e audit.Entry) ([]string, string, error) {
+	blobs, err := tx.DeleteReport(ctx, c.TenantID, c.ReportID)
+	if err != nil {
+		return nil, "", err
+	}
+	rec.TenantID, rec.ID, rec.Category = c.TenantID, store.NewID(), CategoryReport
+	rec.CaseNumber, rec.ChannelID, rec.ClosedAt = c.CaseNumber, c.ChannelID, c.ClosedAt
+	if err := tx.InsertDeletionRecord(ctx, rec); err != nil {
+		return nil, "", err
+	}
+	if _, err := log.RecordTx(ctx, tx, e); err != nil {
+		return nil, "", err
+	}
+	return blobs, rec.ID, nil
+}
+
+// DeleteBlobs deletes the blobs of a shredded case after commit. A
+// failure is logged, not returned: the blob is ciphertext whose key is
+// gone, and the orphan sweeper removes it later.
+func DeleteBlobs(ctx context.Context, blobs blob.Store, logger *slog.Logger, keys []string) {
+	for _, k := range keys {
+		if err := blobs.Delete(ctx, k); err != nil {
+			logger.Warn("deleting a blob of a deleted case failed; the sweeper removes it", "error", err)
 		}
 	}
-	return true, nil
 }
 
 var errSkip = errors.New("retention: case no longer qualifies")

@@ -272,6 +272,15 @@ type Deletion struct {
 	PolicyCategory    string     `json:"policy_category"`
 	PolicyMonths      int        `json:"policy_months"`
 	PolicyConfirmedAt *time.Time `json:"policy_confirmed_at,omitempty"`
+	// Basis is "retention" or "export" (deleted after a confirmed
+	// export, by DeletedBy, of the export ExportID with ExportSHA256).
+	Basis        string `json:"basis"`
+	DeletedBy    string `json:"deleted_by,omitempty"`
+	ExportID     string `json:"export_id,omitempty"`
+	ExportSHA256 string `json:"export_sha256,omitempty"`
+	// RequestID is the data-subject request a case was erased on (basis
+	// "erasure_request").
+	RequestID string `json:"request_id,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -298,7 +307,8 @@ func (s *Service) Deletions(ctx context.Context, st *accounts.Staff) ([]Deletion
 	for _, r := range recs {
 		out = append(out, Deletion{ID: r.ID, Category: r.Category, CaseNumber: r.CaseNumber, ChannelID: r.ChannelID,
 			ClosedAt: optTime(r.ClosedAt), DeletedAt: r.DeletedAt, PolicyChannelID: r.PolicyChannelID,
-			PolicyCategory: r.PolicyCategory, PolicyMonths: r.PolicyMonths, PolicyConfirmedAt: optTime(r.PolicyConfirmedAt)})
+			PolicyCategory: r.PolicyCategory, PolicyMonths: r.PolicyMonths, PolicyConfirmedAt: optTime(r.PolicyConfirmedAt),
+			Basis: r.Basis, DeletedBy: r.DeletedBy, ExportID: r.ExportID, ExportSHA256: r.ExportSHA256, RequestID: r.RequestID})
 	}
 	return out, nil
 }

@@ -16,8 +16,11 @@
 //     properties, custom XML, thumbnails and printer settings dropped along
 //     with every reference to them, tracked changes accepted, revision
 //     session ids removed, embedded images re-encoded, zip timestamps fixed.
-//   - PDF and everything else: ErrUnsupported (Inspect still reads a PDF's
-//     document information where it is stored uncompressed).
+//   - PDF and everything else: ErrUnsupported. Inspect still lists what a
+//     PDF reveals (document information, XMP, attachments, comments, form
+//     fields, JavaScript, earlier revisions), compressed object streams
+//     included; PDFs are cleaned by rebuilding them from pictures of their
+//     pages (internal/docredact, used at intake by internal/intake).
 //
 // Memory is bounded: images are refused above Config.MaxPixels before they
 // are decoded, zip entries are streamed except XML parts that are rewritten

@@ -586,6 +586,175 @@ CREATE TABLE transcripts (
 
 CREATE UNIQUE INDEX transcripts_version ON transcripts (tenant_id, report_id, doc_id, version);
 `,
+	// 12: anonymised copies of case files (issue 4; DA-2), prepared by one
+	// handler and approved by another. State, version, the people and
+	// times of each step and the names of failed release-gate checks are
+	// in clear; findings, their values, decisions, manual areas and values
+	// and the rejection reason are sealed under the case key in body; the
+	// approved output is an age stream in the blob store.
+	`
+CREATE TABLE case_redactions (
+	tenant_id    TEXT NOT NULL,
+	redaction_id TEXT NOT NULL,
+	report_id    TEXT NOT NULL,
+	file_id      TEXT NOT NULL,
+	state        TEXT NOT NULL,
+	version      INT64 NOT NULL,
+	body         BYTES NOT NULL,
+	blob_key     TEXT NOT NULL DEFAULT '',
+	gate_checks  TEXT NOT NULL DEFAULT '',
+	gate_leaks   INT64 NOT NULL DEFAULT 0,
+	created_by   TEXT NOT NULL,
+	created_at   INT64 NOT NULL,
+	updated_by   TEXT NOT NULL,
+	updated_at   INT64 NOT NULL,
+	submitted_by TEXT NOT NULL DEFAULT '',
+	submitted_at INT64,
+	decided_by   TEXT NOT NULL DEFAULT '',
+	decided_at   INT64,
+	released_by  TEXT NOT NULL DEFAULT '',
+	released_at  INT64,
+	PRIMARY KEY (tenant_id, redaction_id)
+);
+CREATE INDEX case_redactions_report ON case_redactions (tenant_id, report_id, created_at);
+CREATE INDEX case_redactions_blob ON case_redactions (blob_key);
+`,
+	// 13: register reviews and confidentiality declarations (issue 5).
+	// register_reviews keeps every "mark reviewed" of a register entry
+	// (activity, processor, DPIA, risk, retention policy): who, when and
+	// the next date set, no content. review_schedules holds owner and
+	// next review date of entries whose own row has no such columns (the
+	// retention policies, stored or still the default). A declaration is
+	// the organisation's policy text, not personal data, so it is kept in
+	// clear with its version; declaration_acceptances says who accepted
+	// which version, and when.
+	`
+CREATE TABLE register_reviews (
+	tenant_id      TEXT NOT NULL,
+	review_id      TEXT NOT NULL,
+	register       TEXT NOT NULL,
+	item_id        TEXT NOT NULL,
+	reviewed_by    TEXT NOT NULL,
+	reviewed_at    INT64 NOT NULL,
+	next_review_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, review_id)
+);
+CREATE INDEX register_reviews_item ON register_reviews (tenant_id, register, item_id, reviewed_at);
+
+CREATE TABLE review_schedules (
+	tenant_id  TEXT NOT NULL,
+	register   TEXT NOT NULL,
+	item_id    TEXT NOT NULL,
+	owner_id   TEXT NOT NULL DEFAULT '',
+	review_at  INT64,
+	updated_by TEXT NOT NULL,
+	updated_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, register, item_id)
+);
+
+CREATE TABLE confidentiality_declarations (
+	tenant_id  TEXT NOT NULL,
+	version    INT64 NOT NULL,
+	body       TEXT NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, version)
+);
+
+CREATE TABLE declaration_acceptances (
+	tenant_id   TEXT NOT NULL,
+	user_id     TEXT NOT NULL,
+	version     INT64 NOT NULL,
+	accepted_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, user_id, version)
+);
+`,
+	// 14: data-subject requests acting on case data (GDPR arts. 16 to
+	// 18) and register key rotation (issue 5). dsr_links ties a request to
+	// a case or to one person of it and holds the state of the action
+	// (pending, restricted, lifted, erased, rectified) and, when sealed
+	// journal entries were kept, the art. 17(3) ground token; case number
+	// and pseudonym stay so the register still says what was done once
+	// the case is gone. Superseded person details (rectification) stay
+	// sealed under the case key in case_person_versions until an erasure
+	// or the case's deletion. The keyring counts generations: a writer
+	// holding a rotated-out key is refused, and rotate_pending marks a
+	// key whose holder lost the role before someone holding it could
+	// rotate it.
+	`
+CREATE TABLE dsr_links (
+	tenant_id    TEXT NOT NULL,
+	link_id      TEXT NOT NULL,
+	request_id   TEXT NOT NULL,
+	request_type TEXT NOT NULL,
+	report_id    TEXT NOT NULL,
+	person_id    TEXT NOT NULL DEFAULT '',
+	case_number  INT64 NOT NULL,
+	pseudonym    TEXT NOT NULL DEFAULT '',
+	state        TEXT NOT NULL,
+	ground       TEXT NOT NULL DEFAULT '',
+	created_by   TEXT NOT NULL,
+	created_at   INT64 NOT NULL,
+	acted_by     TEXT NOT NULL DEFAULT '',
+	acted_at     INT64,
+	lifted_by    TEXT NOT NULL DEFAULT '',
+	lifted_at    INT64,
+	PRIMARY KEY (tenant_id, link_id)
+);
+CREATE UNIQUE INDEX dsr_links_target ON dsr_links (tenant_id, request_id, report_id, person_id);
+CREATE INDEX dsr_links_report ON dsr_links (tenant_id, report_id, state);
+
+CREATE TABLE case_person_versions (
+	tenant_id     TEXT NOT NULL,
+	person_id     TEXT NOT NULL,
+	version       INT64 NOT NULL,
+	report_id     TEXT NOT NULL,
+	details       BYTES NOT NULL,
+	superseded_at INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, person_id, version)
+);
+CREATE INDEX case_person_versions_report ON case_person_versions (tenant_id, report_id);
+
+ALTER TABLE case_persons ADD COLUMN version INT64 NOT NULL DEFAULT 1;
+ALTER TABLE case_persons ADD COLUMN erased_at INT64;
+
+ALTER TABLE register_keyring ADD COLUMN generation INT64 NOT NULL DEFAULT 1;
+ALTER TABLE register_keyring ADD COLUMN rotate_pending INT64 NOT NULL DEFAULT 0;
+ALTER TABLE register_keyring ADD COLUMN rotated_at INT64;
+ALTER TABLE register_keys ADD COLUMN generation INT64 NOT NULL DEFAULT 1;
+
+ALTER TABLE deletion_records ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+`,
+	// 15: case exports and deletion after a confirmed export (issue 3,
+	// RT-3): one row per export with the journal position and activity
+	// time it was made at (a later change makes it stale) and, once the
+	// zip was streamed whole, its SHA-256; no content. Deletion records
+	// say on what basis a case went (retention or a confirmed export),
+	// who confirmed it and which export. reports.lang is the language tag
+	// (en, da, nb) the whistleblower used, so the outcome message goes out
+	// in it; a tag of three known values identifies no one.
+	`
+CREATE TABLE case_exports (
+	tenant_id    TEXT NOT NULL,
+	export_id    TEXT NOT NULL,
+	report_id    TEXT NOT NULL,
+	created_by   TEXT NOT NULL,
+	created_at   INT64 NOT NULL,
+	journal_seq  INT64 NOT NULL,
+	activity_at  INT64 NOT NULL,
+	sha256       TEXT NOT NULL DEFAULT '',
+	completed_at INT64,
+	PRIMARY KEY (tenant_id, export_id)
+);
+CREATE INDEX case_exports_report ON case_exports (tenant_id, report_id, created_at);
+
+ALTER TABLE deletion_records ADD COLUMN basis TEXT NOT NULL DEFAULT 'retention';
+ALTER TABLE deletion_records ADD COLUMN deleted_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE deletion_records ADD COLUMN export_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE deletion_records ADD COLUMN export_sha256 TEXT NOT NULL DEFAULT '';
+
+ALTER TABLE reports ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+`,
 }
 
 func (db *DB) ddl(s string) string {

@@ -29,10 +29,11 @@ type Person struct {
 	NoticeAt     time.Time
 	UpdatedAt    time.Time
 	RemovedAt    time.Time
+	Version      int // of Details: 1, plus one per rectification
 }
 
 const personColumns = `tenant_id, person_id, report_id, position, pseudonym, role, details, registered_at, notify_due_at,
-	notice_state, notified_at, notice_method, review_at, deferral, notice, notice_at, updated_at, removed_at`
+	notice_state, notified_at, notice_method, review_at, deferral, notice, notice_at, updated_at, removed_at, version`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -41,7 +42,7 @@ func scanPerson(r rowScanner) (Person, error) {
 	var registered, due, updated int64
 	var notified, review, noticeAt, removed *int64
 	err := r.Scan(&p.TenantID, &p.ID, &p.ReportID, &p.Position, &p.Pseudonym, &p.Role, &p.Details, &registered, &due,
-		&p.NoticeState, &notified, &p.NoticeMethod, &review, &p.Deferral, &p.Notice, &noticeAt, &updated, &removed)
+		&p.NoticeState, &notified, &p.NoticeMethod, &review, &p.Deferral, &p.Notice, &noticeAt, &updated, &removed, &p.Version)
 	if err != nil {
 		return Person{}, err
 	}

@@ -291,7 +291,8 @@ func (db *DB) Messages(ctx context.Context, tenantID, reportID string) ([]Messag
 func (db *DB) BlobReferenced(ctx context.Context, blobKey string) (bool, error) {
 	var n int
 	if err := db.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM files WHERE blob_key = $1)
-		+ (SELECT COUNT(*) FROM intake_draft_blobs WHERE blob_key = $1)`, blobKey).Scan(&n); err != nil {
+		+ (SELECT COUNT(*) FROM intake_draft_blobs WHERE blob_key = $1)
+		+ (SELECT COUNT(*) FROM case_redactions WHERE blob_key = $1)`, blobKey).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: blob referenced: %w", err)
 	}
 	return n > 0, nil
@@ -315,7 +316,13 @@ func (tx *Tx) DeleteReport(ctx context.Context, tenantID, reportID string) ([]st
 		blobs = append(blobs, k)
 	}
 	rows.Close()
-	for _, table := range []string{"report_keys", "identity_requests", "journal", "messages", "files", "case_reads", "reminders_sent", "case_holds", "retention_extensions", "case_disclosures", "oral_reports", "transcripts", "reports"} {
+	// Anonymised copies are case content too: their outputs go with the case.
+	redacted, err := tx.redactionBlobs(ctx, tenantID, reportID, "")
+	if err != nil {
+		return nil, err
+	}
+	blobs = append(blobs, redacted...)
+	for _, table := range []string{"report_keys", "identity_requests", "journal", "messages", "files", "case_reads", "reminders_sent", "case_holds", "retention_extensions", "case_disclosures", "oral_reports", "transcripts", "case_redactions", "case_persons", "case_person_versions", "case_exports", "reports"} {
 		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND report_id = $2`, tenantID, reportID); err != nil {
 			return nil, fmt.Errorf("store: delete report from %s: %w", table, err)
 		}

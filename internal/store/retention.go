@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -232,15 +233,33 @@ type DeletionRecord struct {
 	PolicyCategory    string
 	PolicyMonths      int
 	PolicyConfirmedAt time.Time
+	// Basis is DeletionRetention, or DeletionExport for a case deleted
+	// after its export was confirmed (then with who confirmed it and
+	// which export, by id and SHA-256, and no policy).
+	Basis        string
+	DeletedBy    string
+	ExportID     string
+	ExportSHA256 string
+	// RequestID is the data-subject request a case was erased on (basis
+	// DeletionErasure).
+	RequestID string
 }
+
+// Bases of a deletion.
+const (
+	DeletionRetention = "retention"
+	DeletionExport    = "export"
+)
 
 // InsertDeletionRecord appends a deletion record.
 func (tx *Tx) InsertDeletionRecord(ctx context.Context, r DeletionRecord) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO deletion_records (tenant_id, record_id, category, case_number, channel_id,
-		closed_at, deleted_at, policy_channel_id, policy_category, policy_months, policy_confirmed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		closed_at, deleted_at, policy_channel_id, policy_category, policy_months, policy_confirmed_at,
+		basis, deleted_by, export_id, export_sha256)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		r.TenantID, r.ID, r.Category, r.CaseNumber, r.ChannelID, nullMS(r.ClosedAt), ms(r.DeletedAt),
-		r.PolicyChannelID, r.PolicyCategory, r.PolicyMonths, nullMS(r.PolicyConfirmedAt))
+		r.PolicyChannelID, r.PolicyCategory, r.PolicyMonths, nullMS(r.PolicyConfirmedAt),
+		cmp.Or(r.Basis, DeletionRetention), r.DeletedBy, r.ExportID, r.ExportSHA256)
 	if err != nil {
 		return fmt.Errorf("store: insert deletion record: %w", err)
 	}
@@ -250,7 +269,7 @@ func (tx *Tx) InsertDeletionRecord(ctx context.Context, r DeletionRecord) error 
 // DeletionRecords lists a tenant's deletion records, newest first.
 func (db *DB) DeletionRecords(ctx context.Context, tenantID string) ([]DeletionRecord, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT tenant_id, record_id, category, case_number, channel_id, closed_at, deleted_at,
-		policy_channel_id, policy_category, policy_months, policy_confirmed_at
+		policy_channel_id, policy_category, policy_months, policy_confirmed_at, basis, deleted_by, export_id, export_sha256, request_id
 		FROM deletion_records WHERE tenant_id = $1 ORDER BY deleted_at DESC, case_number DESC`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("store: deletion records: %w", err)
@@ -262,7 +281,7 @@ func (db *DB) DeletionRecords(ctx context.Context, tenantID string) ([]DeletionR
 		var closed, confirmed *int64
 		var deleted int64
 		if err := rows.Scan(&r.TenantID, &r.ID, &r.Category, &r.CaseNumber, &r.ChannelID, &closed, &deleted,
-			&r.PolicyChannelID, &r.PolicyCategory, &r.PolicyMonths, &confirmed); err != nil {
+			&r.PolicyChannelID, &r.PolicyCategory, &r.PolicyMonths, &confirmed, &r.Basis, &r.DeletedBy, &r.ExportID, &r.ExportSHA256, &r.RequestID); err != nil {
 			return nil, fmt.Errorf("store: scan deletion record: %w", err)
 		}
 		r.ClosedAt, r.DeletedAt, r.PolicyConfirmedAt = optMS(closed), fromMS(deleted), optMS(confirmed)
@@ -297,6 +316,11 @@ func (tx *Tx) PurgeContent(ctx context.Context, tenantID, reportID string, messa
 			return nil, fmt.Errorf("store: purge file: %w", notFound(err))
 		}
 		blobs = append(blobs, key)
+		redacted, err := tx.deleteFileRedactions(ctx, tenantID, reportID, id)
+		if err != nil {
+			return nil, err
+		}
+		blobs = append(blobs, redacted...)
 	}
 	return blobs, nil
 }

@@ -76,6 +76,46 @@ func (f *Failures) Fail(key string) {
 	b.tokens = max(b.tokens-1, 0)
 }
 
+// Take reserves a failure for key before an attempt is judged, and
+// reports false (taking nothing) when key has used up its failures. A
+// check with Blocked followed by Fail after a slow attempt lets any number
+// of concurrent attempts pass the check before the first one fails; Take
+// does not, so concurrency cannot raise the number of guesses past Burst.
+// Give the token back with Refund when the attempt succeeds or fails for
+// a reason that is not a wrong guess.
+func (f *Failures) Take(key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	if f.buckets == nil {
+		f.buckets = make(map[string]*bucket)
+	}
+	b, ok := f.buckets[key]
+	if !ok {
+		if len(f.buckets) >= maxKeys {
+			f.prune(now)
+		}
+		b = &bucket{tokens: float64(f.Burst), at: now}
+		f.buckets[key] = b
+	}
+	f.refill(b, now)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// Refund returns a token taken with Take.
+func (f *Failures) Refund(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if b, ok := f.buckets[key]; ok {
+		f.refill(b, f.now())
+		b.tokens = min(b.tokens+1, float64(f.Burst))
+	}
+}
+
 func (f *Failures) prune(now time.Time) {
 	for k, b := range f.buckets {
 		f.refill(b, now)

@@ -21,6 +21,7 @@ func (e *apiEnv) addNamedHandler(email, name string) (staffUser, string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	e.acceptDeclaration(c.UserID)
 	return staffUser{Email: email, Password: pw, TOTP: decodeSecret(e.t, c.TOTPSecret)}, c.UserID
 }
 

@@ -38,6 +38,7 @@ type disclosureBody struct {
 	Identity   []string `json:"identity"`
 	Messages   []string `json:"messages"`
 	Files      []string `json:"files"`
+	Redactions []string `json:"redactions"`
 	Text       string   `json:"text"`
 }
 
@@ -46,7 +47,7 @@ func (s *Server) apiDisclosureCreate(w http.ResponseWriter, r *http.Request) {
 	s.staffAPI(w, r, http.StatusCreated, &in, func(st *accounts.Staff) (any, error) {
 		v, err := s.d.Cases.CreateDisclosure(r.Context(), st, r.PathValue("id"), cases.DisclosureInput{
 			Recipient: in.Recipient, LegalBasis: in.LegalBasis, Date: in.Date, Answers: in.Answers, Identity: in.Identity,
-			Messages: in.Messages, Files: in.Files, Text: in.Text})
+			Messages: in.Messages, Files: in.Files, Redactions: in.Redactions, Text: in.Text})
 		return v, disclosureProblem(err)
 	})
 }
@@ -113,9 +114,12 @@ func (s *Server) apiCaseExport(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", mimeAttachment(exp.Name))
+	h.Set(headerExportID, exp.ID)
+	h.Set("Trailer", trailerExportSHA256)
 	w.WriteHeader(http.StatusOK)
 	if err := exp.WriteZip(r.Context(), w); err != nil {
 		s.d.Logger.Error("case export failed", "route", r.Pattern, "err", err.Error())
 		panic(http.ErrAbortHandler)
 	}
+	h.Set(trailerExportSHA256, exp.SHA256())
 }

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/cases"
+	"github.com/varsel/varsel/internal/i18n"
 	"github.com/varsel/varsel/internal/intake"
 	"github.com/varsel/varsel/internal/questionnaire"
 	"github.com/varsel/varsel/internal/report"
@@ -28,7 +31,7 @@ func oralProblem(err error) error {
 		return &problem{status: http.StatusNotFound, code: "not_found", msg: "not found"}
 	case errors.Is(err, intake.ErrNotChannelHandler):
 		return &problem{status: http.StatusForbidden, code: "forbidden", msg: err.Error()}
-	case errors.Is(err, intake.ErrInvalidOralSource):
+	case errors.Is(err, intake.ErrInvalidOralSource), errors.Is(err, intake.ErrInvalidOralDate):
 		return &problem{status: http.StatusUnprocessableEntity, code: "invalid_request", msg: err.Error()}
 	}
 	return err
@@ -43,18 +46,34 @@ func (s *Server) apiOralReport(w http.ResponseWriter, r *http.Request) {
 		Answers          json.RawMessage `json:"answers"`
 		Source           string          `json:"source"`
 		ConsentRecording bool            `json:"consent_recording"`
+		// Lang is the language the whistleblower wants the outcome
+		// message in (en, da, nb); English when absent.
+		Lang string `json:"lang"`
+		// HeldOn is the day of the call or meeting (YYYY-MM-DD); today
+		// when absent.
+		HeldOn string `json:"held_on"`
 	}
 	s.staffAPI(w, r, http.StatusCreated, &in, func(st *accounts.Staff) (any, error) {
 		answers, err := questionnaire.DecodeAnswers(in.Answers)
 		if err != nil {
 			return nil, badRequest("malformed_answers", "answers must be an object of strings or string arrays")
 		}
+		if in.Lang != "" && !slices.Contains(i18n.Supported, in.Lang) {
+			return nil, badRequest("invalid_request", `"lang" must be one of "en", "da" or "nb"`)
+		}
+		var heldOn time.Time
+		if in.HeldOn != "" {
+			if heldOn, err = time.Parse(time.DateOnly, in.HeldOn); err != nil {
+				return nil, badRequest("invalid_request", `"held_on" must be a date (YYYY-MM-DD)`)
+			}
+		}
 		d, err := s.d.Intake.Begin()
 		if err != nil {
 			return nil, err
 		}
+		d.Lang = in.Lang
 		rc, err := s.d.Intake.SubmitOral(r.Context(), d, intake.OralReport{StaffID: st.UserID, Channel: in.Channel,
-			Answers: answers, Source: in.Source, ConsentRecording: in.ConsentRecording})
+			Answers: answers, Source: in.Source, ConsentRecording: in.ConsentRecording, HeldOn: heldOn})
 		if err != nil {
 			return nil, oralProblem(err)
 		}

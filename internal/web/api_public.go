@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 	"unicode/utf8"
 
+	"github.com/varsel/varsel/internal/i18n"
 	"github.com/varsel/varsel/internal/intake"
 	"github.com/varsel/varsel/internal/questionnaire"
 	"github.com/varsel/varsel/internal/report"
@@ -113,6 +115,9 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 		// Metadata is "strip" (the default: files that reveal something
 		// are cleaned; one that cannot be refuses the report) or "keep".
 		Metadata string `json:"metadata"`
+		// Lang is the language (en, da, nb) the outcome message is sent
+		// in; English when absent.
+		Lang string `json:"lang"`
 	}
 	if len(fields["report"]) != 1 {
 		s.d.Intake.Abandon(ctx, draft)
@@ -135,6 +140,12 @@ func (s *Server) apiSubmitReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("malformed_json", `"metadata" must be "strip" or "keep"`))
 		return
 	}
+	if body.Lang != "" && !slices.Contains(i18n.Supported, body.Lang) {
+		s.d.Intake.Abandon(ctx, draft)
+		s.fail(w, r, badRequest("malformed_json", `"lang" must be one of "en", "da" or "nb"`))
+		return
+	}
+	draft.Lang = body.Lang
 	rc, err := s.d.Intake.SubmitStripped(ctx, draft, body.Channel, answers, body.Exclude, body.Metadata == "keep")
 	var serr *intake.StripError
 	if errors.As(err, &serr) {
@@ -267,13 +278,21 @@ func (s *Server) apiWBMessage(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusCreated)
 }
 
-// wbAddFiles streams the files of a request into the whistleblower's
-// report and commits them together. Shared by the API and the HTML form.
-func (s *Server) wbAddFiles(w http.ResponseWriter, r *http.Request, wb *intake.Whistleblower, fields map[string]bool) (map[string][]string, int, error) {
+// apiWBFiles adds files to the whistleblower's report: parts "file",
+// and an optional text part "metadata" that works as the field of the
+// same name when submitting ("strip", the default, or "keep"). Files are
+// encrypted while they stream in and stripped before they are committed
+// together; any error leaves the report as it was.
+func (s *Server) apiWBFiles(w http.ResponseWriter, r *http.Request) {
+	wb, err := s.apiWhistleblower(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.submitLimit())
 	ctx := r.Context()
 	var pending []report.PendingFile
-	form, err := streamMultipart(r, fields, func(_, name, ctype string, body io.Reader) error {
+	form, err := streamMultipart(r, map[string]bool{"file": true}, func(_, name, ctype string, body io.Reader) error {
 		f, err := s.d.Intake.StoreFile(ctx, wb, name, ctype, body)
 		if err != nil {
 			return err
@@ -281,29 +300,42 @@ func (s *Server) wbAddFiles(w http.ResponseWriter, r *http.Request, wb *intake.W
 		pending = append(pending, f)
 		return nil
 	})
+	if err == nil {
+		err = checkAddedForm(form, len(pending))
+	}
 	if err != nil {
 		s.d.Intake.DiscardFiles(ctx, pending)
-		return nil, 0, err
-	}
-	return form, len(pending), s.d.Intake.CommitFiles(ctx, wb, pending)
-}
-
-func (s *Server) apiWBFiles(w http.ResponseWriter, r *http.Request) {
-	wb, err := s.apiWhistleblower(r)
-	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	_, n, err := s.wbAddFiles(w, r, wb, map[string]bool{"file": true})
-	if err != nil {
-		s.fail(w, r, err)
+	n, err := s.d.Intake.AddStripped(ctx, wb, pending, form["metadata"][0] == "keep")
+	var serr *intake.StripError
+	if errors.As(err, &serr) {
+		s.fail(w, r, &problem{status: http.StatusUnprocessableEntity, code: "cannot_strip",
+			msg:  fmt.Sprintf(`file %d cannot be cleaned of its metadata; leave it out or send a part "metadata" with "keep"`, serr.Index),
+			file: &serr.Index})
 		return
 	}
-	if n == 0 {
-		s.fail(w, r, badRequest("no_files", `send one or more parts named "file"`))
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]int{"added": n})
+}
+
+// checkAddedForm checks the text parts of an API upload; it sets
+// "metadata" to its default.
+func checkAddedForm(form map[string][]string, files int) error {
+	if files == 0 {
+		return badRequest("no_files", `send one or more parts named "file"`)
+	}
+	switch m := form["metadata"]; {
+	case len(m) == 0:
+		form["metadata"] = []string{"strip"}
+	case len(m) > 1 || m[0] != "strip" && m[0] != "keep":
+		return badRequest("invalid_metadata", `"metadata" must be one part, "strip" or "keep"`)
+	}
+	return nil
 }
 
 func (s *Server) apiWBFile(w http.ResponseWriter, r *http.Request) {

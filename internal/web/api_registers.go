@@ -55,8 +55,12 @@ func (s *Server) apiRegistersExport(w http.ResponseWriter, r *http.Request) {
 	if format == "" {
 		format = privacy.ExportJSON
 	}
-	if format != privacy.ExportJSON && format != privacy.ExportCSV {
+	if format != privacy.ExportJSON && format != privacy.ExportCSV && format != privacy.ExportPDF {
 		s.fail(w, r, privacy.ErrInvalid)
+		return
+	}
+	if format == privacy.ExportPDF {
+		s.registersPDF(w, r, st)
 		return
 	}
 	if format == privacy.ExportJSON {

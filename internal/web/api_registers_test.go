@@ -147,7 +147,7 @@ func TestRegistersAPIRP1RP2RK1RK2AR1(t *testing.T) {
 				!bytes.Contains(csvBody, []byte("MARKERREG2-purposes")) || bytes.Count(csvBody, []byte("\n")) != 3 {
 				t.Fatalf("csv export %d %s", resp.StatusCode, csvBody)
 			}
-			e.doJSON(e.staff.URL, "GET", "/api/v1/staff/registers/ropa/export?format=pdf", dpo, nil, http.StatusUnprocessableEntity, nil)
+			e.doJSON(e.staff.URL, "GET", "/api/v1/staff/registers/ropa/export?format=xml", dpo, nil, http.StatusUnprocessableEntity, nil)
 
 			// AR-1 over HTTP.
 			var state struct{ Overdue bool }

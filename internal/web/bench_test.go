@@ -55,10 +55,12 @@ func newBenchEnv(b *testing.B, d store.Dialect) *benchEnv {
 	if err := org.Init(ctx, db, org.DefaultTenant, "Bench Org", time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := acc.CreateUser(ctx, accounts.NewUser{Email: "handler@example.org", Role: accounts.RoleHandler,
-		Password: "correct horse battery staple", Channels: []string{org.DefaultChannel}}); err != nil {
+	handler, err := acc.CreateUser(ctx, accounts.NewUser{Email: "handler@example.org", Role: accounts.RoleHandler,
+		Password: "correct horse battery staple", Channels: []string{org.DefaultChannel}})
+	if err != nil {
 		b.Fatal(err)
 	}
+	acceptDeclarationFor(b, db, org.DefaultTenant, handler.UserID)
 	cat, err := i18n.Load()
 	if err != nil {
 		b.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/varsel/varsel/internal/blob"
+	"github.com/varsel/varsel/internal/intake"
 	"github.com/varsel/varsel/internal/org"
 	"github.com/varsel/varsel/internal/scrub"
 	"github.com/varsel/varsel/internal/store"
@@ -227,11 +228,11 @@ func TestConfirmKeepOriginalKeepsTheBytes(t *testing.T) {
 }
 
 func TestConfirmRemoveFileAndUncleanableDefault(t *testing.T) {
-	e := newAPIEnv(t, store.SQLite)
+	e := newAPIEnv(t, store.SQLite, withPDF(intake.PDFConfig{Off: true}))
 	pdf := []byte("%PDF-1.4\n1 0 obj << /Author (Kari Nordmann) /Producer (Writer) >> endobj\ntrailer << /Info 1 0 R >>\n%%EOF\n")
 	page, token := e.confirmStep1("memo.pdf", pdf)
 	htmlWant(t, "confirmation page", page, "Kari Nordmann", "Remove this file from the report", "Keep it as it is",
-		`value="remove" checked`, "cannot be removed from this type of file")
+		`value="remove" checked`, "cannot clean PDF files")
 	htmlWantNot(t, "confirmation page", page, "Remove the hidden information")
 	status, body := e.confirmStep2(map[string]string{"draft": token})
 	if status != http.StatusOK || !htmlReceiptRE.MatchString(body) {

@@ -6,6 +6,9 @@ import (
 	"compress/zlib"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -57,8 +60,10 @@ type disclosureJSON struct {
 var pdfStream = regexp.MustCompile(`(?s)stream\r?\n(.*?)\r?\nendstream`)
 
 // pdfText returns the uncompressed content of a PDF: every stream
-// inflated where it is compressed, and the raw bytes besides, so a test
-// can look for text whatever the compression setting.
+// inflated where it is compressed, the raw bytes besides, and the text as
+// pdftotext extracts it (the embedded Unicode fonts encode text as glyph
+// ids, so only an extraction shows it; the test is skipped without
+// poppler-utils).
 func pdfText(t *testing.T, pdf []byte) []byte {
 	t.Helper()
 	if !bytes.HasPrefix(pdf, []byte("%PDF")) {
@@ -76,22 +81,24 @@ func pdfText(t *testing.T, pdf []byte) []byte {
 		}
 		out = append(out, b...)
 	}
-	return out
+	tool, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext (poppler-utils) not installed")
+	}
+	path := filepath.Join(t.TempDir(), "text.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	text, err := exec.Command(tool, "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return append(append(out, '\n'), bytes.Join(bytes.Fields(text), []byte(" "))...)
 }
 
-// cp1252 encodes s for a search in PDF text written with a core font.
-func cp1252(s string) []byte {
-	m := map[rune]byte{'æ': 0xe6, 'ø': 0xf8, 'å': 0xe5, 'Æ': 0xc6, 'Ø': 0xd8, 'Å': 0xc5, '§': 0xa7}
-	var out []byte
-	for _, r := range s {
-		if b, ok := m[r]; ok {
-			out = append(out, b)
-		} else {
-			out = append(out, string(r)...)
-		}
-	}
-	return out
-}
+// cp1252 was the encoding of PDF text in the core fonts; the PDFs now
+// embed Unicode fonts and pdfText extracts UTF-8, so s is searched as is.
+func cp1252(s string) []byte { return []byte(s) }
 
 func (e *apiEnv) getOK(path, token string) []byte {
 	e.t.Helper()
@@ -150,7 +157,7 @@ func TestDisclosureNoteHoldsOnlyTheSelection(t *testing.T) {
 		}
 
 		good := map[string]any{"recipient": recipient, "legal_basis": basis, "date": "2026-03-01",
-			"answers": []string{"what", "how_known"}, "messages": []string{selMsgID}, "files": []string{selFile}, "text": freeText}
+			"answers": []string{"what", "how_known"}, "messages": []string{selMsgID}, "text": freeText}
 		with := func(k string, v any) map[string]any {
 			m := map[string]any{}
 			for kk, vv := range good {
@@ -168,6 +175,9 @@ func TestDisclosureNoteHoldsOnlyTheSelection(t *testing.T) {
 			with("recipient", nil), with("legal_basis", " "), with("date", "1 March"),
 			with("answers", []string{"nosuchquestion"}), with("answers", []string{"identity_name"}),
 			with("messages", []string{"nosuchmessage"}), with("files", []string{"nosuchfile"}),
+			// DA-2: an original file never leaves through a note, only a
+			// released anonymised copy (redaction_test.go).
+			with("files", []string{selFile}), with("redactions", []string{"nosuchcopy"}),
 			{"recipient": recipient, "legal_basis": basis},
 		} {
 			e.doJSON(e.staff.URL, "POST", base+"/disclosures", staff, bad, http.StatusUnprocessableEntity, nil)
@@ -184,7 +194,7 @@ func TestDisclosureNoteHoldsOnlyTheSelection(t *testing.T) {
 			n.Answers[0].Label != "What happened?" || n.Answers[1].Value != "I saw or experienced it myself" {
 			t.Fatalf("answers = %+v", n.Answers)
 		}
-		if len(n.Messages) != 1 || n.Messages[0].Text != selMsg || len(n.Files) != 1 || n.Files[0].Name != "selected.txt" {
+		if len(n.Messages) != 1 || n.Messages[0].Text != selMsg || len(n.Files) != 0 {
 			t.Fatalf("messages %+v files %+v", n.Messages, n.Files)
 		}
 		if len(n.Identity) != 0 || len(n.IdentitySelected) != 0 {
@@ -208,7 +218,7 @@ func TestDisclosureNoteHoldsOnlyTheSelection(t *testing.T) {
 		// text; nothing else.
 		pdf := pdfText(t, e.getOK(base+"/disclosures/"+n.ID+"/pdf", staff))
 		for _, want := range []string{"RECIPIENTMARK", "BASISMARK", "2026-03-01", "WHATMARK-d1", "What happened?",
-			"I saw or experienced it myself", "SELMSG-d1", "selected.txt", "FREETEXTMARK-91", "DRAFT"} {
+			"I saw or experienced it myself", "SELMSG-d1", "FREETEXTMARK-91", "DRAFT"} {
 			if !bytes.Contains(pdf, []byte(want)) {
 				t.Errorf("the PDF lacks %q", want)
 			}
@@ -216,7 +226,7 @@ func TestDisclosureNoteHoldsOnlyTheSelection(t *testing.T) {
 		if !bytes.Contains(pdf, cp1252("Ærø")) || !bytes.Contains(pdf, cp1252("§ 26")) {
 			t.Error("the PDF lacks Danish letters in cp1252")
 		}
-		for _, unwanted := range []string{"WHEREMARK", "OTHERMSG", "unselected-file", "IDENTITYMARK"} {
+		for _, unwanted := range []string{"WHEREMARK", "OTHERMSG", "unselected-file", "selected.txt", "IDENTITYMARK"} {
 			if bytes.Contains(pdf, []byte(unwanted)) {
 				t.Errorf("the PDF holds %q, which was not selected", unwanted)
 			}
@@ -252,7 +262,7 @@ func TestDisclosureNoteHoldsOnlyTheSelection(t *testing.T) {
 				}
 			}
 			if en["action"] == "draft" && (!strings.Contains(b, `"question_ids":["what","how_known"]`) ||
-				!strings.Contains(b, selMsgID) || !strings.Contains(b, selFile)) {
+				!strings.Contains(b, selMsgID) || strings.Contains(b, selFile)) {
 				t.Fatalf("the journal entry does not name the selection: %s", b)
 			}
 		}
@@ -454,7 +464,7 @@ func TestCaseExportZip(t *testing.T) {
 			}
 		}
 		pdf := pdfText(t, got["case.pdf"])
-		for _, w := range []string{"EXPORTMARK", "JOURNALMARK", "MSGMARK", "Person A", "reported person", `files/Report \(2\).txt`, "State", "received", "Feedback due"} {
+		for _, w := range []string{"EXPORTMARK", "JOURNALMARK", "MSGMARK", "Person A", "reported person", "files/Report (2).txt", "State", "received", "Feedback due"} {
 			if !bytes.Contains(pdf, []byte(w)) {
 				t.Errorf("case.pdf lacks %q", w)
 			}

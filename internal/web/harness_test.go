@@ -140,6 +140,7 @@ func (e *apiEnv) addUser(email, role string, channels ...string) staffUser {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	e.acceptDeclaration(c.UserID) // every staff user accepts before opening a case
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(c.TOTPSecret)
 	if err != nil {
 		e.t.Fatal(err)

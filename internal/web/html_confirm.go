@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"github.com/varsel/varsel/internal/intake"
 	"github.com/varsel/varsel/internal/questionnaire"
 	"github.com/varsel/varsel/internal/report"
+	"github.com/varsel/varsel/internal/scrub"
 )
 
 // The metadata confirmation step (RC-5), without JavaScript: a report whose
@@ -30,6 +32,7 @@ type confirmChoice struct {
 	Value    string
 	Label    string
 	Warning  string
+	Note     string // what the choice does to the file, when not obvious
 	Selected bool
 }
 
@@ -49,6 +52,81 @@ type confirmData struct {
 	Files      []confirmFile
 	Clean      []string // files that reveal nothing
 	StartAgain string
+	Intro      string
+	Expiry     string
+	Submit     string
+	// Cancel labels a button that discards the parked files at once
+	// ("" for none).
+	Cancel     string
+	CancelHelp string
+}
+
+// confirmFlow is what differs between the confirmation of a new report
+// and that of files added later from the status page: where the form goes
+// and what it says. The checks, the choices and the page are the same.
+type confirmFlow struct {
+	Action     string
+	StartAgain string // a link that leaves the step ("" for none)
+	CSRF       string // the receipt session's form token, when there is one
+	Title      string
+	Intro      string
+	Expiry     string
+	Submit     string
+	Cancel     string
+	CancelHelp string
+}
+
+func reportConfirmFlow(channel, lang string) confirmFlow {
+	return confirmFlow{Action: withLang("/report/"+url.PathEscape(channel)+"/confirm", lang),
+		StartAgain: withLang("/report/"+url.PathEscape(channel), lang),
+		Title:      "confirm.title", Intro: "confirm.intro", Expiry: "confirm.expiry", Submit: "form.submit"}
+}
+
+// confirmChoices reads the per-file choices ("file-N") of a confirmation
+// form. bad lists the files whose value is none of the choices: such a
+// form changes nothing and the page is shown again.
+func confirmChoices(form url.Values) (choices map[int]string, bad []int) {
+	choices = map[int]string{}
+	for k, vs := range form {
+		i, ok := strings.CutPrefix(k, "file-")
+		if !ok || len(vs) == 0 {
+			continue
+		}
+		n, err := strconv.Atoi(i)
+		if err != nil || n < 0 || n >= 1000 || strconv.Itoa(n) != i {
+			continue // no such field on the page ("file-01" would shadow "file-1")
+		}
+		if !intake.ValidChoice(vs[0]) {
+			bad = append(bad, n)
+			continue
+		}
+		choices[n] = vs[0]
+	}
+	return choices, bad
+}
+
+// confirmProblems turns a refused confirmation into per-file problems: a
+// file that could not be cleaned (whose choice becomes "remove"), or
+// choices that are none of the offered ones. ok is false for any other
+// error.
+func confirmProblems(c *i18n.Catalog, lang string, err error, bad []int, checks []intake.FileCheck, choices map[int]string) (map[int]string, bool) {
+	problems := map[int]string{}
+	var serr *intake.StripError
+	switch {
+	case errors.As(err, &serr):
+		if serr.Index >= 0 && serr.Index < len(checks) {
+			checks[serr.Index].Cleanable = false
+			choices[serr.Index] = intake.ChoiceRemove
+			problems[serr.Index] = c.T(lang, "confirm.problem.failed")
+		}
+	case err == nil && len(bad) > 0:
+		for _, i := range bad {
+			problems[i] = c.T(lang, "confirm.problem.invalid_choice")
+		}
+	default:
+		return nil, false
+	}
+	return problems, true
 }
 
 // parkReport validates the answers, parks the draft and shows the
@@ -72,7 +150,7 @@ func (s *Server) parkReport(w http.ResponseWriter, r *http.Request, lang string,
 		s.errorPage(w, r, lang, err, back)
 		return
 	}
-	s.renderConfirm(w, r, lang, http.StatusOK, ch.ID, token, checks, nil, -1)
+	s.renderConfirm(w, r, lang, http.StatusOK, reportConfirmFlow(ch.ID, lang), token, checks, nil, nil)
 }
 
 // reportConfirm is step 2: apply the choices and send the report.
@@ -90,34 +168,24 @@ func (s *Server) reportConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	lang = pageLang(r, r.PostForm.Get("lang"))
 	token := r.PostForm.Get("draft")
-	choices := map[int]string{}
-	for k, vs := range r.PostForm {
-		if i, ok := strings.CutPrefix(k, "file-"); ok && len(vs) > 0 {
-			if n, err := strconv.Atoi(i); err == nil && n >= 0 && n < 1000 {
-				choices[n] = vs[0]
-			}
-		}
+	choices, bad := confirmChoices(r.PostForm)
+	var rc intake.Receipt
+	var err error
+	if len(bad) == 0 {
+		rc, err = s.d.Intake.Confirm(r.Context(), token, choices)
 	}
-	rc, err := s.d.Intake.Confirm(r.Context(), token, choices)
-	var serr *intake.StripError
-	switch {
-	case errors.Is(err, intake.ErrNoDraft):
-		s.pages.message(w, r, http.StatusNotFound, lang, "error.title", back, "confirm.start_again", "confirm.expired")
-		return
-	case errors.As(err, &serr):
+	if err != nil || len(bad) > 0 {
 		checks, _, cerr := s.d.Intake.DraftChecks(r.Context(), token)
-		if cerr != nil {
-			s.errorPage(w, r, lang, cerr, back)
+		if errors.Is(err, intake.ErrNoDraft) || errors.Is(cerr, intake.ErrNoDraft) {
+			s.pages.message(w, r, http.StatusNotFound, lang, "error.title", back, "confirm.start_again", "confirm.expired")
 			return
 		}
-		if serr.Index >= 0 && serr.Index < len(checks) {
-			checks[serr.Index].Cleanable = false
-			choices[serr.Index] = intake.ChoiceRemove
+		problems, ok := confirmProblems(s.d.Catalog, lang, err, bad, checks, choices)
+		if cerr != nil || !ok {
+			s.errorPage(w, r, lang, cmp.Or(cerr, err), back)
+			return
 		}
-		s.renderConfirm(w, r, lang, http.StatusUnprocessableEntity, channel, token, checks, choices, serr.Index)
-		return
-	case err != nil:
-		s.errorPage(w, r, lang, err, back)
+		s.renderConfirm(w, r, lang, http.StatusUnprocessableEntity, reportConfirmFlow(channel, lang), token, checks, choices, problems)
 		return
 	}
 	v := s.pages.newView(r, lang, "receipt.title")
@@ -125,14 +193,18 @@ func (s *Server) reportConfirm(w http.ResponseWriter, r *http.Request) {
 	s.pages.render(w, r, http.StatusOK, "receipt", v)
 }
 
-// renderConfirm shows the confirmation page; failed is the index of a file
-// whose cleaning failed (-1 for none).
-func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, lang string, status int, channel, token string,
-	checks []intake.FileCheck, choices map[int]string, failed int) {
+// renderConfirm shows the confirmation page; problems holds, by file
+// index, why a file's choice was refused.
+func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, lang string, status int, flow confirmFlow, token string,
+	checks []intake.FileCheck, choices map[int]string, problems map[int]string) {
 	c := s.d.Catalog
-	v := s.pages.newView(r, lang, "confirm.title")
-	d := confirmData{Action: withLang("/report/"+url.PathEscape(channel)+"/confirm", lang), Token: token,
-		StartAgain: withLang("/report/"+url.PathEscape(channel), lang)}
+	v := s.pages.newView(r, lang, flow.Title)
+	v.CSRF = flow.CSRF
+	d := confirmData{Action: flow.Action, Token: token, StartAgain: flow.StartAgain,
+		Intro: c.T(lang, flow.Intro), Expiry: c.T(lang, flow.Expiry), Submit: c.T(lang, flow.Submit)}
+	if flow.Cancel != "" {
+		d.Cancel, d.CancelHelp = c.T(lang, flow.Cancel), c.T(lang, flow.CancelHelp)
+	}
 	for _, ch := range checks {
 		if !ch.Reveals() {
 			d.Clean = append(d.Clean, ch.Name)
@@ -143,9 +215,12 @@ func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, lang stri
 		for _, fl := range ch.Fields {
 			f.Fields = append(f.Fields, confirmField{Label: scrubFieldLabel(c, lang, fl.Name), Value: fl.Value})
 		}
+		failed := problems[ch.Index] != ""
 		switch {
-		case ch.Index == failed:
-			f.Problem = c.T(lang, "confirm.problem.failed")
+		case failed:
+			f.Problem = problems[ch.Index]
+		case ch.Problem == intake.ProblemTooManyPages:
+			f.Problem = c.T(lang, "confirm.problem.too_many_pages", ch.Pages, ch.MaxPages)
 		case !ch.Cleanable && ch.Problem != "":
 			f.Problem = c.T(lang, "confirm.problem."+ch.Problem)
 		}
@@ -164,6 +239,10 @@ func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, lang stri
 			switch {
 			case o == intake.ChoiceStrip:
 				cc.Label = c.T(lang, "confirm.choice.strip")
+				if ch.Kind == scrub.KindPDF {
+					// The cleaned copy is rebuilt from pictures of the pages.
+					cc.Note = c.T(lang, "confirm.choice.strip.pdf_note")
+				}
 			case o == intake.ChoiceRemove:
 				cc.Label = c.T(lang, "confirm.choice.remove")
 			case ch.Cleanable:
@@ -175,7 +254,7 @@ func (s *Server) renderConfirm(w http.ResponseWriter, r *http.Request, lang stri
 			}
 			f.Choices = append(f.Choices, cc)
 		}
-		if ch.Index == failed {
+		if failed {
 			v.Errors = append(v.Errors, errorItem{Href: "#" + id + "-" + opts[0], Text: ch.Name + " – " + f.Problem})
 		}
 		d.Files = append(d.Files, f)

@@ -44,7 +44,9 @@ type disclosureForm struct {
 	Answers    []choice
 	Identity   []choice // only for a handler who can read the identity
 	Messages   []choice
-	Files      []choice
+	// Redactions are the released anonymised copies (DA-2); original
+	// files are never offered.
+	Redactions []choice
 	Errors     map[string]string // recipient, basis, date, select, identity
 }
 
@@ -127,9 +129,9 @@ func (s *Server) renderDisclosures(w http.ResponseWriter, r *http.Request, lang 
 		form = *in
 	}
 	form.Action = withLang(base+"/disclosures", lang)
-	var sel struct{ answers, identity, messages, files []string }
+	var sel struct{ answers, identity, messages, redactions []string }
 	if in != nil {
-		sel.answers, sel.identity, sel.messages, sel.files = checkedValues(in.Answers), checkedValues(in.Identity), checkedValues(in.Messages), checkedValues(in.Files)
+		sel.answers, sel.identity, sel.messages, sel.redactions = checkedValues(in.Answers), checkedValues(in.Identity), checkedValues(in.Messages), checkedValues(in.Redactions)
 	}
 	form.Answers = answerChoices(rv.Questionnaire, rv.Answers, lang, "disclose-answer-", false, sel.answers)
 	if rv.Identity != nil {
@@ -150,10 +152,15 @@ func (s *Server) renderDisclosures(w http.ResponseWriter, r *http.Request, lang 
 		form.Messages = append(form.Messages, choice{ID: "disclose-message-" + itoa(int64(i+1)), Value: m.ID,
 			Label: author + " · " + formatDate(m.CreatedAt), Detail: text, Checked: slices.Contains(sel.messages, m.ID)})
 	}
-	form.Files = nil
-	for i, f := range rv.Files {
-		form.Files = append(form.Files, choice{ID: "disclose-file-" + itoa(int64(i+1)), Value: f.ID, Label: f.Name,
-			Detail: formatSize(f.Size), Checked: slices.Contains(sel.files, f.ID)})
+	released, err := s.d.Cases.ReleasedRedactions(r.Context(), st, id)
+	if err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	form.Redactions = nil
+	for i, x := range released {
+		form.Redactions = append(form.Redactions, choice{ID: "disclose-redaction-" + itoa(int64(i+1)), Value: x.ID, Label: x.Name,
+			Detail: formatSize(x.Size), Checked: slices.Contains(sel.redactions, x.ID)})
 	}
 	for _, fld := range []struct{ key, href string }{{"recipient", "#disclose-recipient"}, {"basis", "#disclose-basis"},
 		{"date", "#disclose-date"}, {"text", "#disclose-text"}, {"select", "#disclose-select"}, {"identity", "#disclose-select"}} {
@@ -193,9 +200,10 @@ func (s *Server) disclosureSubmit(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	id := r.PathValue("id")
 	in := cases.DisclosureInput{Recipient: f.Get("recipient"), LegalBasis: f.Get("legal_basis"), Date: f.Get("date"),
-		Answers: f["answers"], Identity: f["identity"], Messages: f["messages"], Files: f["files"], Text: f.Get("text")}
+		Answers: f["answers"], Identity: f["identity"], Messages: f["messages"], Files: f["files"], Redactions: f["redactions"],
+		Text: f.Get("text")}
 	form := disclosureForm{Recipient: in.Recipient, LegalBasis: in.LegalBasis, Date: in.Date, Text: in.Text,
-		Answers: posted(in.Answers), Identity: posted(in.Identity), Messages: posted(in.Messages), Files: posted(in.Files),
+		Answers: posted(in.Answers), Identity: posted(in.Identity), Messages: posted(in.Messages), Redactions: posted(in.Redactions),
 		Errors: map[string]string{}}
 	if strings.TrimSpace(in.Recipient) == "" {
 		form.Errors["recipient"] = c.T(lang, "staff.disclosure.error.recipient")
@@ -206,7 +214,7 @@ func (s *Server) disclosureSubmit(w http.ResponseWriter, r *http.Request) {
 	if _, err := time.Parse(time.DateOnly, strings.TrimSpace(in.Date)); strings.TrimSpace(in.Date) != "" && err != nil {
 		form.Errors["date"] = c.T(lang, "staff.disclosure.error.date")
 	}
-	if len(in.Answers)+len(in.Identity)+len(in.Messages)+len(in.Files) == 0 && strings.TrimSpace(in.Text) == "" {
+	if len(in.Answers)+len(in.Identity)+len(in.Messages)+len(in.Redactions) == 0 && strings.TrimSpace(in.Text) == "" {
 		form.Errors["select"] = c.T(lang, "staff.disclosure.error.select")
 	}
 	if len(form.Errors) == 0 {
@@ -220,6 +228,8 @@ func (s *Server) disclosureSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		case errors.Is(err, cases.ErrIdentityNotReadable):
 			form.Errors["identity"] = c.T(lang, "staff.disclosure.error.identity")
+		case errors.Is(err, cases.ErrOriginalFile), errors.Is(err, cases.ErrRedactionNotReleased):
+			form.Errors["select"] = c.T(lang, "staff.disclosure.error.original")
 		case errors.Is(err, cases.ErrInvalidDisclosure):
 			form.Errors["select"] = c.T(lang, "staff.disclosure.error.invalid")
 		default:
@@ -395,9 +405,12 @@ func (s *Server) caseExportDownload(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/zip")
 	h.Set("Content-Disposition", mimeAttachment(exp.Name))
+	h.Set(headerExportID, exp.ID)
+	h.Set("Trailer", trailerExportSHA256)
 	w.WriteHeader(http.StatusOK)
 	if err := exp.WriteZip(r.Context(), w); err != nil {
 		s.d.Logger.Error("case export failed", "route", r.Pattern, "err", err.Error())
 		panic(http.ErrAbortHandler)
 	}
+	h.Set(trailerExportSHA256, exp.SHA256())
 }

@@ -32,6 +32,7 @@ type caseExtras struct {
 	PersonRoles    []option
 	DisclosuresURL string
 	ExportURL      string
+	RedactionsURL  string // anonymised copies of the case's files (DA-2)
 }
 
 // personRow is one person concerned in a list: pseudonym, never the name.
@@ -55,6 +56,7 @@ func (s *Server) fillCaseExtras(r *http.Request, st *accounts.Staff, id, lang st
 	base := "/cases/" + url.PathEscape(id)
 	x.DisclosuresURL = withLang(base+"/disclosures", lang)
 	x.ExportURL = withLang(base+"/export", lang)
+	x.RedactionsURL = withLang(base+"/redactions", lang)
 	ps, err := s.d.Cases.Persons(r.Context(), st, id)
 	if errors.Is(err, cases.ErrNoCaseKey) {
 		return nil

@@ -180,6 +180,7 @@ func TestHTMLStatisticsForAdmins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acceptDeclarationFor(t, env.db, org.DefaultTenant, admin.UserID)
 	env.email = "admin@example.org"
 	if env.totpSecret, err = base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(admin.TOTPSecret); err != nil {
 		t.Fatal(err)

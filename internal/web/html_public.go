@@ -168,7 +168,24 @@ func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, lang s
 	for _, h := range ch.Excludable {
 		d.Exclude = append(d.Exclude, option{Value: h.ID, Label: h.Name, Selected: slices.Contains(form["exclude"], h.ID)})
 	}
-	for _, q := range ch.Questionnaire.Questions {
+	var errs []errorItem
+	d.Fields, d.Identity, errs = s.questionFields(lang, ch.Questionnaire, form, verr)
+	v.Errors = append(v.Errors, errs...)
+	if verr != nil && len(v.Errors) == 0 {
+		// Only unknown fields were wrong: nothing on the form to point at.
+		v.Errors = append(v.Errors, errorItem{Href: "#report-form", Text: c.T(lang, "form.error.invalid")})
+	}
+	v.Data = d
+	s.pages.render(w, r, status, "report", v)
+}
+
+// questionFields renders a questionnaire as form fields with the posted
+// values and validation errors, the identity questions apart; the public
+// report form and the staff's oral report form share it.
+func (s *Server) questionFields(lang string, qs questionnaire.Questionnaire, form map[string][]string,
+	verr *questionnaire.ValidationError) (fields, identity []fieldView, errs []errorItem) {
+	c := s.d.Catalog
+	for _, q := range qs.Questions {
 		name := questionnaire.FormPrefix + q.ID
 		f := fieldView{ID: name, Name: name, Kind: string(q.Kind), Label: q.Label.In(lang), Help: q.Help.In(lang),
 			MaxLen: q.MaxLength(), Textarea: q.Kind == questionnaire.KindTextarea}
@@ -204,21 +221,16 @@ func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, lang s
 		if verr != nil {
 			f.Error = fieldMessage(c, lang, q, verr.For(q.ID))
 			if f.Error != "" {
-				v.Errors = append(v.Errors, errorItem{Href: "#" + f.FirstID, Text: f.Label + " – " + f.Error})
+				errs = append(errs, errorItem{Href: "#" + f.FirstID, Text: f.Label + " – " + f.Error})
 			}
 		}
 		if q.Identity {
-			d.Identity = append(d.Identity, f)
+			identity = append(identity, f)
 		} else {
-			d.Fields = append(d.Fields, f)
+			fields = append(fields, f)
 		}
 	}
-	if verr != nil && len(v.Errors) == 0 {
-		// Only unknown fields were wrong: nothing on the form to point at.
-		v.Errors = append(v.Errors, errorItem{Href: "#report-form", Text: c.T(lang, "form.error.invalid")})
-	}
-	v.Data = d
-	s.pages.render(w, r, status, "report", v)
+	return fields, identity, errs
 }
 
 type receiptData struct {
@@ -262,6 +274,9 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
 	if l := fields["lang"]; len(l) > 0 {
 		lang = pageLang(r, l[0])
 	}
+	// The page's language goes with the report, so the outcome message
+	// is sent in it (a tag of three values; it identifies no one).
+	draft.Lang = lang
 	answers := ch.Questionnaire.FromForm(fields)
 	// Files that reveal something (RC-5) park the report for the
 	// metadata confirmation step instead of committing it.
@@ -381,6 +396,8 @@ type reportData struct {
 	CaseID       string
 	// IdentityConsent lets the whistleblower share their identity (status page).
 	IdentityConsent *identityConsentData
+	// Transcripts of an oral report (html_oral.go); nil hides the section.
+	Transcripts *transcriptsPanel
 }
 
 // answerRows lists a report's answers in questionnaire order with their
@@ -435,8 +452,20 @@ func (s *Server) wbStatusPage(w http.ResponseWriter, r *http.Request) {
 	s.renderStatus(w, r, lang, http.StatusOK, wb, token, "", "")
 }
 
+// statusInput carries what a rejected form of the status page posted.
+type statusInput struct {
+	ReplyText, ReplyErr string
+	Transcript          *transcriptInput
+}
+
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, lang string, status int, wb *intake.Whistleblower,
 	token, replyText, replyErr string) {
+	s.renderStatusWith(w, r, lang, status, wb, token, statusInput{ReplyText: replyText, ReplyErr: replyErr})
+}
+
+func (s *Server) renderStatusWith(w http.ResponseWriter, r *http.Request, lang string, status int, wb *intake.Whistleblower,
+	token string, in statusInput) {
+	replyText, replyErr := in.ReplyText, in.ReplyErr
 	rv, err := s.d.Intake.View(r.Context(), wb)
 	if err != nil {
 		s.errorPage(w, r, lang, err, "/")
@@ -455,6 +484,12 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, lang strin
 		s.errorPage(w, r, lang, err, "/")
 		return
 	}
+	transcripts, err := s.d.Intake.Transcripts(r.Context(), wb)
+	if err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	d.Transcripts = s.wbTranscripts(r, lang, transcripts, in.Transcript)
 	for _, f := range rv.Files {
 		d.Files = append(d.Files, fileRow{Name: f.Name, Size: formatSize(f.Size), Time: f.CreatedAt,
 			URL: "/status/files/" + url.PathEscape(f.ID)})
@@ -469,6 +504,9 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, lang strin
 	}
 	if replyErr != "" {
 		v.Errors = []errorItem{{Href: "#text", Text: replyErr}}
+	}
+	if t := in.Transcript; t != nil && t.Error != "" {
+		v.Errors = append(v.Errors, errorItem{Href: "#transcript-text-" + t.DocID, Text: t.Error})
 	}
 	v.Data = d
 	s.pages.render(w, r, status, "status", v)
@@ -517,7 +555,8 @@ func (s *Server) wbMessageSubmit(w http.ResponseWriter, r *http.Request) {
 
 // wbFilesSubmit adds files from the status page. The form sends the CSRF
 // field first, so it is checked before any file is read; files are then
-// stored as they stream and committed together.
+// stored as they stream, checked for metadata and committed together, or
+// held for the confirmation step (html_wb_files.go).
 func (s *Server) wbFilesSubmit(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(r, "")
 	wb, token, err := s.wbSession(r)
@@ -598,11 +637,7 @@ func (s *Server) wbFilesSubmit(w http.ResponseWriter, r *http.Request) {
 		s.pages.message(w, r, http.StatusBadRequest, lang, "error.title", "/status", "error.back", "error.no_files")
 		return
 	}
-	if err := s.d.Intake.CommitFiles(ctx, wb, pending); err != nil {
-		s.errorPage(w, r, lang, err, "/status")
-		return
-	}
-	http.Redirect(w, r, withLang("/status", lang), http.StatusSeeOther)
+	s.wbFilesAdd(w, r, lang, wb, token, pending)
 }
 
 func (s *Server) wbFileDownload(w http.ResponseWriter, r *http.Request) {

@@ -644,6 +644,7 @@ type regBreachData struct {
 	Missing []string
 	Notify  *regFormView
 	Close   *regFormView
+	Phases  []regPhaseView // the response plan (html_breach_phases.go)
 }
 
 func (s *Server) breachPage(w http.ResponseWriter, r *http.Request) {
@@ -666,6 +667,12 @@ func (s *Server) renderBreach(w http.ResponseWriter, r *http.Request, lang strin
 	p := &regPage{s: s, v: v, in: in, loc: loc, lang: lang}
 	d := regBreachData{BackURL: withLang("/registers/breaches", lang), Row: p.breachRow(b)}
 	v.Title = d.Row.Title
+	emails, err := s.staffEmails(r, st.TenantID)
+	if err != nil {
+		s.errorPage(w, r, lang, err, "/registers/breaches")
+		return
+	}
+	d.Phases = p.phaseViews(b, emails)
 	count := func(n *int64) string {
 		if n == nil {
 			return p.t("staff.registers.unknown")
@@ -858,6 +865,9 @@ type regRequestData struct {
 	Extend   *regFormView
 	Complete *regFormView
 	Refuse   *regFormView
+	// LinksURL is the page that links the request to cases and persons
+	// and acts on them (html_dsr.go).
+	LinksURL string
 }
 
 func (s *Server) requestPage(w http.ResponseWriter, r *http.Request) {
@@ -877,7 +887,8 @@ func (s *Server) renderRequest(w http.ResponseWriter, r *http.Request, lang stri
 	}
 	v := s.staffView(r, lang, token, "staff.registers.request.page")
 	p := &regPage{s: s, v: v, in: in, loc: loc, lang: lang}
-	d := regRequestData{BackURL: withLang("/registers/requests", lang), Row: p.requestRow(q)}
+	d := regRequestData{BackURL: withLang("/registers/requests", lang), Row: p.requestRow(q),
+		LinksURL: withLang("/registers/requests/"+url.PathEscape(q.ID)+"/links", lang)}
 	v.Title = d.Row.Title
 	fact := func(key, value string, text bool) {
 		if value != "" {

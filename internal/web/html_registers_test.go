@@ -20,6 +20,7 @@ func htmlRegistersAdmin(t *testing.T, env *htmlEnv) *http.Cookie {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acceptDeclarationFor(t, env.db, env.srv.d.Tenant, created.UserID)
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(created.TOTPSecret)
 	if err != nil {
 		t.Fatal(err)

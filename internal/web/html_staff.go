@@ -317,6 +317,10 @@ type inboxData struct {
 	Total   int
 	// StatisticsURL links the statistics for admins and the DPO.
 	StatisticsURL string
+	// ShowSettings links the workflow settings for admins.
+	ShowSettings bool
+	// OralReportURL links the oral report form for handlers of a channel.
+	OralReportURL string
 }
 
 // inboxSorts are the sortable columns in the order the table shows them.
@@ -377,6 +381,13 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
 	d := inboxData{Total: page.Total}
 	if cases.MayReadStatistics(st.Role) {
 		d.StatisticsURL = withLang("/statistics", lang)
+	}
+	d.ShowSettings = st.Role == accounts.RoleAdmin
+	if ok, err := s.handlesAChannel(r, st); err != nil {
+		s.errorPage(w, r, lang, err, "")
+		return
+	} else if ok {
+		d.OralReportURL = withLang("/oral-reports/new", lang)
 	}
 	for _, col := range inboxSorts {
 		ic := inboxColumn{Label: c.T(lang, col.label)}
@@ -520,10 +531,18 @@ type caseData struct {
 	// Access lists who can open the case; Grantable who could be added.
 	AccessAction string
 	Access       []holderRow
+	// RetentionURL is the case's retention page (legal hold, extension,
+	// purge; html_retention.go).
+	RetentionURL string
 	Grantable    []option
 	// ExtendAction is set while a feedback deadline is open.
 	ExtendAction string
 	caseExtras   // persons concerned, disclosure notes, export (html_persons.go)
+	caseHandling // custom status, exports and deletion, transcripts (html_case_handling.go)
+
+	// The oral report's recording and the data-subject requests
+	// (html_oral_report.go, html_case_requests.go).
+	caseRequestParts
 }
 
 // holderRow is one person with access to the case.
@@ -539,6 +558,9 @@ type caseInput struct {
 	Note                  *noteForm  // the posted note or correction
 	Other                 string     // an error that belongs to no field
 	OtherHref             string
+	Transcript            *transcriptInput // a rejected transcript post (html_oral.go)
+	Deletion              *deletionInput   // a rejected confirmation of an export (html_case_handling.go)
+	Recording             string           // a refused recording upload (html_oral_report.go)
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
@@ -676,6 +698,14 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 		s.errorPage(w, r, lang, err, "/")
 		return
 	}
+	if err := s.fillCaseHandling(r, st, rv.ID, rv.Status, lang, in, &d); err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	if err := s.fillCaseRequestParts(r, st, rv.ID, lang, in, &d.caseRequestParts); err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
 	if !rv.FeedbackDueAt.IsZero() && rv.FeedbackGivenAt.IsZero() && rv.ClosedAt.IsZero() {
 		d.ExtendAction = withLang(base+"/deadline-extension", lang)
 	}
@@ -776,6 +806,10 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 			} else {
 				row.Text = c.T(lang, "staff.journal.access.grant", who)
 			}
+		case cases.EntryRedaction:
+			row.Text = s.redactionJournalText(lang, e)
+		case "oral_report", cases.EntryRecording, cases.EntryDSR:
+			s.oralDSRJournalRow(lang, &row, e)
 		case cases.EntryDeadline:
 			row.Text = c.T(lang, "staff.journal.deadline.moved", s.formatLocalDate(r, st.TenantID, e.From),
 				s.formatLocalDate(r, st.TenantID, e.To))
@@ -1044,6 +1078,7 @@ func (s *Server) fillAccess(r *http.Request, st *accounts.Staff, id, lang string
 		return err
 	}
 	d.AccessAction = withLang("/cases/"+url.PathEscape(id)+"/access", lang)
+	d.RetentionURL = withLang("/cases/"+url.PathEscape(id)+"/retention", lang)
 	held := map[string]bool{}
 	for _, h := range holders {
 		held[h.UserID] = true

@@ -68,6 +68,7 @@ func htmlTestServer(t *testing.T, initOrg bool) *htmlEnv {
 		if err != nil {
 			t.Fatal(err)
 		}
+		acceptDeclarationFor(t, db, org.DefaultTenant, created.UserID)
 		env.totpSecret, err = base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(created.TOTPSecret)
 		if err != nil {
 			t.Fatal(err)
@@ -779,14 +780,16 @@ func TestHTMLCaseStateChanges(t *testing.T) {
 	htmlWant(t, "screening", body, "<strong>Screening</strong>", `id="state-closed-outcome"`, `id="state-closed-reason"`,
 		`id="state-closed-message"`, `<option value="outside_scope">Outside the scope of the scheme</option>`)
 
-	// Closing without a reason and a message lists both and keeps the rest.
+	// Closing without a reason is refused and keeps the rest; without a
+	// message the built-in outcome's template will be sent, so the
+	// message is not in error.
 	res, body = post(url.Values{"csrf": {csrf}, "state": {"closed"}, "outcome": {"unfounded"}, "reason": {"  "}, "message": {""}})
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("close without reason: %d", res.StatusCode)
 	}
-	htmlWant(t, "close without reason", body, `role="alert"`, `href="#state-closed-reason"`, `href="#state-closed-message"`,
+	htmlWant(t, "close without reason", body, `role="alert"`, `href="#state-closed-reason"`,
 		`<option value="unfounded" selected>`, `id="state-closed-reason-error"`, `aria-invalid="true"`)
-	htmlWantNot(t, "close without reason", body, `href="#state-closed-outcome"`)
+	htmlWantNot(t, "close without reason", body, `href="#state-closed-outcome"`, `href="#state-closed-message"`)
 	res, body = post(url.Values{"csrf": {csrf}, "state": {"closed"}, "reason": {"Kept <reason>"}, "message": {"Kept <message>"}})
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("close without outcome: %d", res.StatusCode)
@@ -920,6 +923,7 @@ func TestHTMLReportFormLetsTheWhistleblowerExcludeAHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acceptDeclarationFor(t, env.db, org.DefaultTenant, created.UserID)
 	_, body := htmlDo(t, env.srv.Public(), htmlGet("/report/general"))
 	htmlWant(t, "report form", body, `name="exclude" value="`+created.UserID+`"`, "Dina Director")
 
@@ -949,6 +953,7 @@ func TestHTMLCaseAccessAndDeadlineExtension(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acceptDeclarationFor(t, env.db, org.DefaultTenant, colleague.UserID)
 	c, casePath := htmlStaffCase(t, env, htmlValidAnswers())
 	st := htmlStaff(t, env, c)
 	csrf := csrfToken(c.Value)

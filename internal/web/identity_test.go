@@ -25,6 +25,7 @@ func (e *apiEnv) addCustodian(email, role string, channels ...string) staffUser 
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	e.acceptDeclaration(c.UserID)
 	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(c.TOTPSecret)
 	if err != nil {
 		e.t.Fatal(err)

@@ -166,7 +166,7 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 	}
 	adminOnly := pol(http.StatusForbidden, roleAdmin, roleCustodian) // the custodian has role admin
 	now := f.e.clock.Now().UTC()
-	return f.withRegisterRows(registers, map[string]matrixRoute{
+	return f.withCaseHandlingRows(caseRoute, adminOnly, anyStaff, f.withRedactionRows(caseRoute, f.withDutyRows(registers, anyStaff, adminOnly, f.withDSRRows(registers, caseRoute, f.withRegisterRows(registers, map[string]matrixRoute{
 		// Logging in is open to all; wrong credentials are 401 whoever asks.
 		"POST /api/v1/staff/session": {policy: map[string]int{roleAnon: 401, roleWB: 401, roleNoAccess: 401, roleExcluded: 401,
 			roleCustodian: 401, roleDPO: 401, roleAdmin: 401, roleOwner: 401},
@@ -291,7 +291,7 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 			body: staticBody(map[string]any{"note": "answered"})},
 		"POST /api/v1/staff/requests/{id}/refuse": {policy: registers, params: dsrParams(true),
 			body: staticBody(map[string]any{"reason": "manifestly unfounded", "complaint_notice_given": true})},
-	})
+	})))))
 }
 
 func (f *matrixFixture) breachBody() map[string]any {
@@ -621,6 +621,7 @@ func newMatrixFixture(t *testing.T, d store.Dialect) *matrixFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.acceptDeclaration(oCust.UserID)
 	_ = oCust
 	o.submitWith(identityAnswers(markerOther+" what", markerOther+" name"), nil, fileOf(markerOther+".txt", markerOther+" body"))
 	oTok := o.staffLogin(o.handler)
@@ -694,6 +695,12 @@ func TestAccessControlMatrixStaffAPI(t *testing.T) {
 		sort.SliceStable(routes, func(i, j int) bool {
 			return routes[i] != "DELETE /api/v1/staff/session" && routes[j] == "DELETE /api/v1/staff/session"
 		})
+		// Publishing a new declaration makes everyone accept again before
+		// the case routes: it runs just before logging out.
+		sort.SliceStable(routes, func(i, j int) bool {
+			return routes[i] != publishDeclarationRoute && routes[j] == publishDeclarationRoute &&
+				routes[i] != "DELETE /api/v1/staff/session"
+		})
 
 		for _, rt := range routes {
 			row := policy[rt]
@@ -738,7 +745,8 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 		f := newMatrixFixture(t, d)
 		e := f.e
 		policy := f.staffPolicy()
-		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": f.oPerson, "did": "nosuchdisclosure", "tid": "nosuchtranscript"}
+		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": f.oPerson, "did": "nosuchdisclosure", "lid": "nosuchlink", "tid": "nosuchtranscript", "eid": "nosuchexport", "redaction": "nosuchredaction",
+			"phase": "identify", "item": "confirm_breach", "channel": "nosuchchannel", "category": "report"}
 		routes := documentedRoutes(t, e, e.staff.URL)
 		tested := 0
 		for _, rt := range routes {
@@ -771,6 +779,9 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 				// content, e.g. a recording without consent) gets 404.
 				if want == allow || want == http.StatusUnprocessableEntity || want == http.StatusForbidden && role == roleCustodian {
 					want = http.StatusNotFound
+				}
+				if want == http.StatusConflict && rt == "POST /api/v1/staff/cases/{id}/exports/{eid}/confirm-deletion" {
+					want = http.StatusNotFound // the case's channel setting is never reached
 				}
 				if rt == "POST /api/v1/staff/identity-requests/{rid}/approve" || rt == "POST /api/v1/staff/identity-requests/{rid}/deny" {
 					// A non-custodian is refused before the request is looked up.

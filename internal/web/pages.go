@@ -33,7 +33,12 @@ var pageNames = []string{
 	"landing", "privacy", "report", "receipt", "status", "message",
 	"setup", "setup_done", "staff_login", "inbox", "case", "identity_requests", "confirm",
 	"person_add", "person", "disclosures", "disclosure", "statistics",
-	"registers", "registers_breaches", "registers_breach", "registers_requests", "registers_request",
+	"registers", "registers_breaches", "registers_breach", "registers_requests", "registers_request", "registers_request_links",
+	"registers_dashboard", "registers_declaration", "registers_declarations",
+	"registers_items", "registers_item", "registers_reviews", "registers_review", "registers_retention", "registers_case_retention",
+	"settings",
+	"redactions", "redaction",
+	"oral_report", "oral_receipt", "case_request_erase", "case_request_rectify",
 }
 
 // pages renders the HTML pages.
@@ -48,7 +53,16 @@ func newPages(c *i18n.Catalog) (*pages, error) {
 	for _, name := range pageNames {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
 		if strings.HasPrefix(name, "registers") {
-			files = append(files, "templates/registers_parts.html") // the register forms
+			files = append(files, "templates/registers_parts.html", "templates/registers_items_parts.html") // the register forms
+		}
+		if name == "case" || name == "status" {
+			files = append(files, "templates/case_handling_parts.html") // transcripts, exports, custom status
+		}
+		if name == "report" || name == "oral_report" {
+			files = append(files, "templates/form_parts.html") // questionnaire fields
+		}
+		if name == "case" {
+			files = append(files, "templates/case_requests_parts.html") // recording, data-subject requests
 		}
 		t, err := template.New(name).ParseFS(templateFS, files...)
 		if err != nil {

@@ -25,7 +25,7 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'se
 	"frame-ancestors 'none'; base-uri 'none'"
 
 // secureHeaders sets the security headers once, for every response.
-func secureHeaders(next http.Handler) http.Handler {
+func secureHeaders(next http.Handler, hsts bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -35,10 +35,14 @@ func secureHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=(), payment=(), usb=()")
-		// Browsers ignore HSTS over plain HTTP (RFC 6797 §8.1), so it is
-		// safe to send always and takes effect behind an HTTPS proxy. No
-		// includeSubDomains: the organisation's other hosts are not ours.
-		h.Set("Strict-Transport-Security", "max-age=63072000")
+		// HSTS only over HTTPS: browsers ignore it in clear (RFC 6797
+		// §8.1), and a site served in clear on purpose (a loopback test,
+		// an internal staff host) must not promise HTTPS it lacks. Behind
+		// a TLS proxy r.TLS is nil, so the https URLs switch it on (hsts).
+		// No includeSubDomains: the organisation's other hosts are not ours.
+		if hsts || r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
 		// The legacy XSS auditor is itself a source of leaks; 0 turns it
 		// off in the browsers that still have one. The CSP does the work.
 		h.Set("X-XSS-Protection", "0")
@@ -187,8 +191,27 @@ func classify(err error) *problem {
 		return &problem{status: http.StatusUnprocessableEntity, code: "invalid_request", msg: err.Error()}
 	case errors.Is(err, cases.ErrAlreadyNotified):
 		return &problem{status: http.StatusConflict, code: "invalid_state", msg: err.Error()}
+	case errors.Is(err, cases.ErrRestricted):
+		return &problem{status: http.StatusConflict, code: "restricted", msg: err.Error()}
 	case errors.Is(err, cases.ErrForbidden):
 		return &problem{status: http.StatusForbidden, code: "forbidden", msg: err.Error()}
+	// Anonymised copies (DA-2, api_redactions.go).
+	case errors.Is(err, cases.ErrFourEyes):
+		return &problem{status: http.StatusForbidden, code: "four_eyes_required", msg: err.Error()}
+	case errors.Is(err, cases.ErrRedactionState):
+		return &problem{status: http.StatusConflict, code: "invalid_state", msg: err.Error()}
+	case errors.Is(err, cases.ErrInvalidRedaction), errors.Is(err, cases.ErrRejectReason):
+		return &problem{status: http.StatusUnprocessableEntity, code: "invalid_request", msg: err.Error()}
+	case errors.Is(err, cases.ErrRedactionUnsupported), errors.Is(err, cases.ErrRedactionMalformed):
+		return &problem{status: http.StatusUnprocessableEntity, code: "unsupported_file", msg: err.Error()}
+	case errors.Is(err, cases.ErrRedactionTooLarge):
+		return &problem{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: err.Error()}
+	case errors.Is(err, cases.ErrRedactionTool):
+		return &problem{status: http.StatusServiceUnavailable, code: "tool_missing", msg: err.Error()}
+	case errors.Is(err, cases.ErrOriginalFile):
+		return &problem{status: http.StatusUnprocessableEntity, code: "original_file", msg: err.Error()}
+	case errors.Is(err, cases.ErrRedactionNotReleased):
+		return &problem{status: http.StatusUnprocessableEntity, code: "not_released", msg: err.Error()}
 	case errors.As(err, &perr):
 		out := &problem{status: privacyStatus[perr.Kind], code: perr.Code, msg: perr.Msg}
 		for _, f := range perr.Fields {

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/varsel/varsel/internal/store"
+)
 
 func (s *Server) publicRouteTable() []route {
 	return []route{
@@ -14,6 +18,7 @@ func (s *Server) publicRouteTable() []route {
 		{Method: http.MethodGet, Path: "/status", Handler: s.wbStatusPage},
 		{Method: http.MethodPost, Path: "/status/messages", Handler: s.wbMessageSubmit},
 		{Method: http.MethodPost, Path: "/status/files", Handler: s.wbFilesSubmit},
+		{Method: http.MethodPost, Path: "/status/files/confirm", Handler: s.wbFilesConfirm},
 		{Method: http.MethodGet, Path: "/status/files/{file}", Handler: s.wbFileDownload},
 		{Method: http.MethodPost, Path: "/logout", Handler: s.wbLogout},
 		{Method: http.MethodGet, Path: "/static/{name}", Handler: s.static},
@@ -37,6 +42,8 @@ func (s *Server) publicRouteTable() []route {
 		{Method: http.MethodGet, Path: "/api/v1/wb/transcripts", API: true, Handler: s.apiWBTranscripts},
 		{Method: http.MethodPost, Path: "/api/v1/wb/transcripts/{tid}/correction", API: true, Handler: s.apiWBTranscriptCorrect},
 		{Method: http.MethodPost, Path: "/api/v1/wb/transcripts/{tid}/approve", API: true, Handler: s.apiWBTranscriptApprove},
+		{Method: http.MethodPost, Path: "/status/transcripts/{tid}/correction", Handler: s.wbTranscriptCorrectSubmit},
+		{Method: http.MethodPost, Path: "/status/transcripts/{tid}/approve", Handler: s.wbTranscriptApproveSubmit},
 	}
 }
 
@@ -120,6 +127,18 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/extend", API: true, Handler: s.apiRequestExtend},
 		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/complete", API: true, Handler: s.apiRequestComplete},
 		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/refuse", API: true, Handler: s.apiRequestRefuse},
+		// Erasure, restriction and rectification acting on case data
+		// (GDPR arts. 16 to 18, api_dsr.go): linked and restricted from the
+		// register, carried out on a person by a holder of the case key.
+		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/links", API: true, Handler: s.apiRequestLinkCreate},
+		{Method: http.MethodDelete, Path: "/api/v1/staff/requests/{id}/links/{lid}", API: true, Handler: s.apiRequestLinkDelete},
+		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/links/{lid}/restrict", API: true, Handler: s.apiRequestLinkRestrict},
+		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/links/{lid}/lift", API: true, Handler: s.apiRequestLinkLift},
+		{Method: http.MethodPost, Path: "/api/v1/staff/requests/{id}/links/{lid}/erase-case", API: true, Handler: s.apiRequestLinkEraseCase},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/requests", API: true, Handler: s.apiCaseRequests},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/requests/{lid}/erase", API: true, Handler: s.apiCaseRequestErase},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/requests/{lid}/rectify", API: true, Handler: s.apiCaseRequestRectify},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/key-rotation", API: true, Handler: s.apiRegisterKeyRotate},
 
 		// Records of processing (art. 30), processors (art. 28), DPIAs
 		// (art. 35), risks, access reviews (AR-1) and the audit log (AL-2):
@@ -147,6 +166,26 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/staff/registers/reviews/{id}/lines/{user}", API: true, Handler: s.apiAccessReviewAttest},
 		{Method: http.MethodGet, Path: "/api/v1/staff/audit", API: true, Handler: s.apiAuditLog},
 
+		// Breach response plan (identify, contain and notify, remediate and
+		// verify), owners and reviews of register entries, the DPO's
+		// dashboard and the confidentiality declarations (issue 5).
+		{Method: http.MethodPost, Path: "/api/v1/staff/breaches/{id}/phases/{phase}/start", API: true, Handler: s.apiBreachPhaseStart},
+		{Method: http.MethodPost, Path: "/api/v1/staff/breaches/{id}/phases/{phase}/complete", API: true, Handler: s.apiBreachPhaseComplete},
+		{Method: http.MethodPost, Path: "/api/v1/staff/breaches/{id}/phases/{phase}/items", API: true, Handler: s.apiBreachPhaseItemAdd},
+		{Method: http.MethodPut, Path: "/api/v1/staff/breaches/{id}/phases/{phase}/items/{item}", API: true, Handler: s.apiBreachPhaseItemSet},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/ropa/{id}/reviewed", API: true, Handler: s.apiMarkReviewed(store.RegisterActivity)},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/processors/{id}/reviewed", API: true, Handler: s.apiMarkReviewed(store.RegisterProcessor)},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/dpias/{id}/reviewed", API: true, Handler: s.apiMarkReviewed(store.RegisterDPIA)},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/risks/{id}/reviewed", API: true, Handler: s.apiMarkReviewed(store.RegisterRisk)},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/retention-policies", API: true, Handler: s.apiRetentionPolicyRegister},
+		{Method: http.MethodPut, Path: "/api/v1/staff/registers/retention-policies/{channel}/{category}", API: true, Handler: s.apiRetentionPolicySchedule},
+		{Method: http.MethodPost, Path: "/api/v1/staff/registers/retention-policies/{channel}/{category}/reviewed", API: true, Handler: s.apiRetentionPolicyReviewed},
+		{Method: http.MethodGet, Path: "/api/v1/staff/registers/dashboard", API: true, Handler: s.apiDashboard},
+		{Method: http.MethodGet, Path: "/api/v1/staff/declaration", API: true, Handler: s.apiDeclaration},
+		{Method: http.MethodPost, Path: "/api/v1/staff/declaration/acceptance", API: true, Handler: s.apiDeclarationAccept},
+		{Method: http.MethodGet, Path: "/api/v1/staff/declarations", API: true, Handler: s.apiDeclarations},
+		{Method: http.MethodPost, Path: "/api/v1/staff/declarations", API: true, Handler: s.apiDeclarationPublish},
+
 		// Identity vault: requests to read a whistleblower's identity and
 		// custodians' decisions (CA-3).
 		{Method: http.MethodPost, Path: "/cases/{id}/identity-requests", Handler: s.caseIdentityRequestSubmit},
@@ -172,6 +211,60 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/registers/requests/{id}/extend", Handler: s.requestExtendSubmit},
 		{Method: http.MethodPost, Path: "/registers/requests/{id}/complete", Handler: s.requestCompleteSubmit},
 		{Method: http.MethodPost, Path: "/registers/requests/{id}/refuse", Handler: s.requestRefuseSubmit},
+		{Method: http.MethodGet, Path: "/registers/requests/{id}/links", Handler: s.requestLinksPage},
+		{Method: http.MethodPost, Path: "/registers/requests/{id}/links", Handler: s.requestLinkSubmit},
+		{Method: http.MethodPost, Path: "/registers/requests/{id}/links/{lid}/restrict", Handler: s.requestLinkRestrictSubmit},
+		{Method: http.MethodPost, Path: "/registers/requests/{id}/links/{lid}/lift", Handler: s.requestLinkLiftSubmit},
+		{Method: http.MethodPost, Path: "/registers/requests/{id}/links/{lid}/erase-case", Handler: s.requestLinkEraseCaseSubmit},
+		{Method: http.MethodPost, Path: "/registers/requests/{id}/links/{lid}/unlink", Handler: s.requestUnlinkSubmit},
+		{Method: http.MethodPost, Path: "/registers/breaches/{id}/phases/{phase}/start", Handler: s.breachPhaseStartSubmit},
+		{Method: http.MethodPost, Path: "/registers/breaches/{id}/phases/{phase}/complete", Handler: s.breachPhaseCompleteSubmit},
+		{Method: http.MethodPost, Path: "/registers/breaches/{id}/phases/{phase}/items", Handler: s.breachPhaseItemAddSubmit},
+		{Method: http.MethodPost, Path: "/registers/breaches/{id}/phases/{phase}/items/{item}", Handler: s.breachPhaseItemSubmit},
+		{Method: http.MethodGet, Path: "/registers/dashboard", Handler: s.dashboardPage},
+		{Method: http.MethodPost, Path: "/registers/dashboard/reviewed", Handler: s.dashboardReviewedSubmit},
+		{Method: http.MethodGet, Path: "/registers/export.pdf", Handler: s.registersPDFDownload},
+		{Method: http.MethodGet, Path: "/registers/declarations", Handler: s.declarationsPage},
+		{Method: http.MethodPost, Path: "/registers/declarations", Handler: s.declarationPublishSubmit},
+		{Method: http.MethodGet, Path: "/declaration", Handler: s.declarationPage},
+		{Method: http.MethodPost, Path: "/declaration", Handler: s.declarationAcceptSubmit},
+
+		// Records of processing, processors, DPIAs, risks, access reviews
+		// and retention as pages (html_register_items.go,
+		// html_access_reviews.go, html_retention.go): admins and the DPO;
+		// a case's retention page for whoever may open the case.
+		{Method: http.MethodGet, Path: "/registers/ropa", Handler: s.ropaPage},
+		{Method: http.MethodPost, Path: "/registers/ropa", Handler: s.ropaCreateSubmit},
+		{Method: http.MethodGet, Path: "/registers/ropa/{id}", Handler: s.ropaItemPage},
+		{Method: http.MethodPost, Path: "/registers/ropa/{id}", Handler: s.ropaUpdateSubmit},
+		{Method: http.MethodPost, Path: "/registers/ropa/{id}/reviewed", Handler: s.ropaReviewedSubmit},
+		{Method: http.MethodGet, Path: "/registers/processors", Handler: s.processorsPage},
+		{Method: http.MethodPost, Path: "/registers/processors", Handler: s.processorCreateSubmit},
+		{Method: http.MethodGet, Path: "/registers/processors/{id}", Handler: s.processorPage},
+		{Method: http.MethodPost, Path: "/registers/processors/{id}", Handler: s.processorUpdateSubmit},
+		{Method: http.MethodPost, Path: "/registers/processors/{id}/reviewed", Handler: s.processorReviewedSubmit},
+		{Method: http.MethodGet, Path: "/registers/dpias", Handler: s.dpiasPage},
+		{Method: http.MethodPost, Path: "/registers/dpias", Handler: s.dpiaCreateSubmit},
+		{Method: http.MethodGet, Path: "/registers/dpias/{id}", Handler: s.dpiaPage},
+		{Method: http.MethodPost, Path: "/registers/dpias/{id}", Handler: s.dpiaUpdateSubmit},
+		{Method: http.MethodPost, Path: "/registers/dpias/{id}/reviewed", Handler: s.dpiaReviewedSubmit},
+		{Method: http.MethodGet, Path: "/registers/risks", Handler: s.risksPage},
+		{Method: http.MethodPost, Path: "/registers/risks", Handler: s.riskCreateSubmit},
+		{Method: http.MethodGet, Path: "/registers/risks/{id}", Handler: s.riskPage},
+		{Method: http.MethodPost, Path: "/registers/risks/{id}", Handler: s.riskUpdateSubmit},
+		{Method: http.MethodPost, Path: "/registers/risks/{id}/reviewed", Handler: s.riskReviewedSubmit},
+		{Method: http.MethodGet, Path: "/registers/access-reviews", Handler: s.accessReviewsPage},
+		{Method: http.MethodPost, Path: "/registers/access-reviews", Handler: s.accessReviewStartSubmit},
+		{Method: http.MethodGet, Path: "/registers/access-reviews/{id}", Handler: s.accessReviewPage},
+		{Method: http.MethodPost, Path: "/registers/access-reviews/{id}/lines/{user}", Handler: s.accessReviewAttestSubmit},
+		{Method: http.MethodGet, Path: "/registers/retention", Handler: s.retentionPage},
+		{Method: http.MethodPost, Path: "/registers/retention/policies/{channel}/{category}", Handler: s.retentionPolicySubmit},
+		{Method: http.MethodPost, Path: "/registers/retention/policies/{channel}/{category}/reviewed", Handler: s.retentionPolicyReviewedSubmit},
+		{Method: http.MethodGet, Path: "/cases/{id}/retention", Handler: s.caseRetentionPage},
+		{Method: http.MethodPost, Path: "/cases/{id}/retention/hold", Handler: s.caseHoldSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/retention/release", Handler: s.caseHoldReleaseSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/retention/extend", Handler: s.caseRetentionExtendSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/retention/purge", Handler: s.casePurgeSubmit},
 
 		// Persons concerned, disclosure notes, the case export and the
 		// statistics as pages (cookie session).
@@ -202,5 +295,58 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/transcripts", API: true, Handler: s.apiCaseTranscriptCreate},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/transcripts/{tid}/send", API: true, Handler: s.apiCaseTranscriptSend},
 		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/recording", API: true, Handler: s.apiCaseRecording},
+
+		// Case exports and deletion after a confirmed export (issue 3,
+		// RT-3), the staff pages of oral reports and transcripts, and the
+		// settings pages (custom statuses, closing reasons, deletion after
+		// export).
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/exports", API: true, Handler: s.apiCaseExports},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/exports/{eid}/confirm-deletion", API: true, Handler: s.apiCaseExportConfirm},
+		{Method: http.MethodGet, Path: "/api/v1/staff/settings/export-deletion", API: true, Handler: s.apiSettingsExportDeletion},
+		{Method: http.MethodPut, Path: "/api/v1/staff/settings/export-deletion", API: true, Handler: s.apiSettingsExportDeletionPut},
+		{Method: http.MethodPost, Path: "/cases/{id}/exports/{eid}/confirm-deletion", Handler: s.caseExportConfirmSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/custom-status", Handler: s.caseCustomStatusSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/transcripts", Handler: s.caseTranscriptSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/transcripts/{tid}/send", Handler: s.caseTranscriptSendSubmit},
+		// Oral reports recorded by a handler, and their recording with
+		// consent (html_oral_report.go; Directive art. 9(2), JR-2).
+		{Method: http.MethodGet, Path: "/oral-reports/new", Handler: s.oralReportForm},
+		{Method: http.MethodPost, Path: "/oral-reports", Handler: s.oralReportSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/recording", Handler: s.caseRecordingSubmit},
+		// Data-subject requests carried out from the case (html_case_requests.go).
+		{Method: http.MethodGet, Path: "/cases/{id}/requests/{lid}/erase", Handler: s.caseRequestErasePage},
+		{Method: http.MethodPost, Path: "/cases/{id}/requests/{lid}/erase", Handler: s.caseRequestEraseSubmit},
+		{Method: http.MethodGet, Path: "/cases/{id}/requests/{lid}/rectify", Handler: s.caseRequestRectifyPage},
+		{Method: http.MethodPost, Path: "/cases/{id}/requests/{lid}/rectify", Handler: s.caseRequestRectifySubmit},
+		{Method: http.MethodGet, Path: "/settings", Handler: s.settingsPage},
+		{Method: http.MethodPost, Path: "/settings/statuses", Handler: s.settingsStatusesSubmit},
+		{Method: http.MethodPost, Path: "/settings/outcomes", Handler: s.settingsOutcomesSubmit},
+		{Method: http.MethodPost, Path: "/settings/export-deletion", Handler: s.settingsExportDeletionSubmit},
+
+		// Anonymised copies of case files with four-eyes approval and the
+		// release gate (issue 4, DA-2): API and pages.
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/redactions", API: true, Handler: s.apiRedactions},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/redactions", API: true, Handler: s.apiRedactionCreate},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/redactions/{redaction}", API: true, Handler: s.apiRedaction},
+		{Method: http.MethodPatch, Path: "/api/v1/staff/cases/{id}/redactions/{redaction}", API: true, Handler: s.apiRedactionUpdate},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/redactions/{redaction}/submit", API: true, Handler: s.apiRedactionSubmit},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/redactions/{redaction}/approve", API: true, Handler: s.apiRedactionApprove},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/redactions/{redaction}/reject", API: true, Handler: s.apiRedactionReject},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/redactions/{redaction}/release", API: true, Handler: s.apiRedactionRelease},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/redactions/{redaction}/preview", API: true, Handler: s.apiRedactionPreview},
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/redactions/{redaction}/download", API: true, Handler: s.apiRedactionDownload},
+		{Method: http.MethodGet, Path: "/cases/{id}/redactions", Handler: s.redactionsPage},
+		{Method: http.MethodPost, Path: "/cases/{id}/redactions", Handler: s.redactionStartSubmit},
+		{Method: http.MethodGet, Path: "/cases/{id}/redactions/{redaction}", Handler: s.redactionPage},
+		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/decisions", Handler: s.redactionDecisionsSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/areas", Handler: s.redactionAreaSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/values", Handler: s.redactionValueSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/remove", Handler: s.redactionRemoveSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/submit", Handler: s.redactionSubmitSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/approve", Handler: s.redactionApproveSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/reject", Handler: s.redactionRejectSubmit},
+		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/release", Handler: s.redactionReleaseSubmit},
+		{Method: http.MethodGet, Path: "/cases/{id}/redactions/{redaction}/preview", Handler: s.redactionPreviewPage},
+		{Method: http.MethodGet, Path: "/cases/{id}/redactions/{redaction}/download", Handler: s.redactionDownload},
 	}
 }

@@ -29,6 +29,10 @@ type Deps struct {
 	// SecureCookies marks cookies Secure; set it when the listeners are
 	// reached over HTTPS.
 	SecureCookies bool
+	// HSTS sends Strict-Transport-Security on every answer, also those
+	// that reach Varsel in clear from a TLS-terminating proxy; answers
+	// over Varsel's own TLS always carry it.
+	HSTS bool
 }
 
 // Server holds the two handlers.
@@ -69,7 +73,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.pages = p
 	s.publicRoutes = s.publicRouteTable()
-	s.staffRoutes = s.staffRouteTable()
+	s.staffRoutes = s.withDeclarationGate(s.staffRouteTable())
 	s.public = s.mount("public", s.publicRoutes)
 	s.staff = s.mount("staff", s.staffRoutes)
 	return s, nil
@@ -93,5 +97,5 @@ func (s *Server) mount(listener string, routes []route) http.Handler {
 		}
 		s.pages.notFound(w, r)
 	})
-	return s.observe(listener, secureHeaders(mux))
+	return s.observe(listener, secureHeaders(mux, s.d.HSTS))
 }

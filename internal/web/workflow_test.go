@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/audit"
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/report"
@@ -57,6 +58,12 @@ func TestCaseWorkflowEnforcesTransitionsAndClosingRules(t *testing.T) {
 		state(map[string]string{"state": "screening"}, http.StatusNoContent)
 		state(map[string]string{"state": "closed", "reason": "no basis", "message": "We found no basis."}, http.StatusUnprocessableEntity)
 		state(map[string]string{"state": "closed", "outcome": "unfounded", "message": "We found no basis."}, http.StatusUnprocessableEntity)
+		// Without a message the outcome's built-in template is sent (in
+		// the report's language); an outcome without one needs a message.
+		wfAdmin := e.addUser("wf-admin@example.org", accounts.RoleAdmin)
+		e.acceptDeclarationAll()
+		e.doJSON(e.staff.URL, "PUT", "/api/v1/staff/settings/outcomes", e.staffLogin(wfAdmin),
+			map[string]any{"outcomes": []map[string]any{{"id": "unfounded", "labels": map[string]string{"en": "Unfounded"}}}}, http.StatusOK, nil)
 		state(map[string]string{"state": "closed", "outcome": "unfounded", "reason": "no basis"}, http.StatusUnprocessableEntity)
 		state(map[string]string{"state": "closed", "outcome": "invented", "reason": "no basis", "message": "m"}, http.StatusUnprocessableEntity)
 		state(map[string]string{"state": "closed", "outcome": "unfounded", "reason": "no basis in the documents", "message": "We found no basis."}, http.StatusNoContent)
