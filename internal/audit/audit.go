@@ -79,6 +79,10 @@ const (
 	// ActionCaseDSR: a data-subject request carried out on the case
 	// (GDPR arts. 16, 17); Detail: "erase.redact", "erase.keep" or "rectify".
 	ActionCaseDSR = "case.dsr"
+	// ActionCaseTask: a task on the case (RC-2); ObjectCase, the report
+	// id; Detail: the step token ("meeting.request", made by ActorSystem
+	// "whistleblower", "meeting.done", "meeting.decline"). No text.
+	ActionCaseTask = "case.task"
 
 	// The whistleblower's identity (the optional identity answers).
 	ActionIdentityRequest = "identity.request" // access requested
@@ -122,7 +126,7 @@ var actions = map[string]bool{
 	ActionCaseMessage: true, ActionCaseJournal: true, ActionCaseStateChange: true,
 	ActionCaseAccessGrant: true, ActionCaseAccessRevoke: true, ActionCaseDelete: true, ActionCaseDeadline: true, ActionCasePerson: true,
 	ActionCaseHold: true, ActionCaseRetention: true, ActionCasePurge: true, ActionCaseDisclose: true, ActionCaseRedact: true, ActionCaseDSR: true,
-	ActionIdentityRequest: true, ActionIdentityApprove: true, ActionIdentityDeny: true, ActionIdentityRead: true, ActionIdentityConsent: true,
+	ActionCaseTask: true, ActionIdentityRequest: true, ActionIdentityApprove: true, ActionIdentityDeny: true, ActionIdentityRead: true, ActionIdentityConsent: true,
 	ActionRegisterRead: true, ActionRegisterExport: true, ActionRegisterWrite: true,
 	ActionUserCreate: true, ActionUserRoleChange: true, ActionUserDisable: true, ActionUserEnable: true,
 	ActionUserRecover: true, ActionChannelChange: true, ActionSettingsChange: true,

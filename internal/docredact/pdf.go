@@ -116,13 +116,19 @@ const renderBatchSize = 4
 // not analysed, and a form field or comment could carry a value). The
 // crop box is rendered, as pdftotext reads it: what a viewer shows.
 func (t *Tools) renderPages(ctx context.Context, w *workDir, file string, pages []pdfPage, dpi int, gray bool, fn func(renderedPage) error) error {
-	for start := 0; start < len(pages); {
+	return t.renderRange(ctx, w, file, pages, 1, len(pages), dpi, gray, fn)
+}
+
+// renderRange is renderPages for pages first to last (from 1, inclusive),
+// so that a preview of one page renders that page only.
+func (t *Tools) renderRange(ctx context.Context, w *workDir, file string, pages []pdfPage, first, last, dpi int, gray bool, fn func(renderedPage) error) error {
+	for start := first - 1; start < last; {
 		d, err := t.pageDPI(pages[start], dpi)
 		if err != nil {
 			return err
 		}
 		end := start + 1
-		for end < len(pages) && end-start < renderBatchSize {
+		for end < last && end-start < renderBatchSize {
 			if d2, err := t.pageDPI(pages[end], dpi); err != nil || d2 != d {
 				break
 			}

@@ -205,6 +205,9 @@ func (s *Service) submit(ctx context.Context, d *report.Draft, channelID string,
 	if err != nil {
 		return Receipt{}, err
 	}
+	if err := s.checkAnonymity(ctx, ch.Questionnaire, identity); err != nil {
+		return Receipt{}, err
+	}
 	all, err := s.cfg.DB.ChannelRecipients(ctx, s.cfg.Tenant, ch.ID)
 	if err != nil {
 		return Receipt{}, err

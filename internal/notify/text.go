@@ -33,6 +33,14 @@ var reminderText = map[string]reminderWording{
 		subject:  "Case %d: feedback overdue",
 		sentence: "Feedback to the whistleblower was due on %s and has not been recorded.",
 	},
+	KindMeetingDueSoon: {
+		subject:  "Case %d: requested meeting due soon",
+		sentence: "The whistleblower asked for a meeting; it is due by %s.",
+	},
+	KindMeetingOverdue: {
+		subject:  "Case %d: requested meeting overdue",
+		sentence: "The whistleblower asked for a meeting; it was due by %s and the request has not been answered.",
+	},
 }
 
 const reminderBody = `Case %d needs your attention.

@@ -29,6 +29,9 @@ const (
 	// CodeInvalidChar reports control characters other than newline,
 	// carriage return and tab.
 	CodeInvalidChar = "invalid_char"
+	// CodeIdentityRequired marks an identity question left empty in an
+	// organisation that does not accept anonymous reports (RC-1).
+	CodeIdentityRequired = "identity_required"
 )
 
 // FieldError is a problem with the answer to one question.

@@ -9,7 +9,8 @@ import (
 // InboxSort names the orderings the inbox offers; anything else falls back
 // to newest first. The map keeps user input out of the SQL text.
 var inboxOrder = map[string]string{
-	"due":      "r.next_due_at %s, r.received_at DESC, r.report_id DESC",
+	// The earlier of the statutory deadline and an open task's (RC-2).
+	"due":      "CASE WHEN r.task_due_at < r.next_due_at THEN r.task_due_at ELSE r.next_due_at END %s, r.received_at DESC, r.report_id DESC",
 	"received": "r.received_at %s, r.report_id %[1]s",
 	"activity": "r.last_activity_at %s, r.report_id %[1]s",
 	"status":   "r.status %s, r.received_at %[1]s, r.report_id %[1]s",
@@ -38,6 +39,7 @@ type InboxRow struct {
 	ReadAt         time.Time // zero if the user never opened it
 	NextDueAt      time.Time // the open statutory deadline; zero if none
 	Acknowledged   bool      // whether NextDueAt is the feedback deadline
+	TaskDueAt      time.Time // the earliest open task's due time (RC-2); zero if none
 }
 
 // Unread tells whether something happened on the case since the user last opened it.
@@ -87,7 +89,7 @@ func (db *DB) Inbox(ctx context.Context, q InboxQuery) (InboxPage, error) {
 		page.Total, page.TotalIsLowerBound = countLimit, true
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT r.report_id, r.case_number, r.channel_id, r.status,
-			r.received_at, r.last_activity_at, cr.read_at, r.next_due_at, r.acknowledged_at
+			r.received_at, r.last_activity_at, cr.read_at, r.next_due_at, r.acknowledged_at, r.task_due_at
 		FROM reports r
 		LEFT JOIN case_reads cr ON cr.tenant_id = r.tenant_id AND cr.report_id = r.report_id AND cr.user_id = $2
 		WHERE r.tenant_id = $1 AND EXISTS (SELECT 1 FROM report_keys k
@@ -103,8 +105,8 @@ func (db *DB) Inbox(ctx context.Context, q InboxQuery) (InboxPage, error) {
 		var r InboxRow
 		var received, activity int64
 		var read, acked *int64
-		var nextDue int64
-		if err := rows.Scan(&r.ReportID, &r.CaseNumber, &r.ChannelID, &r.Status, &received, &activity, &read, &nextDue, &acked); err != nil {
+		var nextDue, taskDue int64
+		if err := rows.Scan(&r.ReportID, &r.CaseNumber, &r.ChannelID, &r.Status, &received, &activity, &read, &nextDue, &acked, &taskDue); err != nil {
 			return InboxPage{}, fmt.Errorf("store: scan inbox row: %w", err)
 		}
 		r.ReceivedAt, r.LastActivityAt, r.ReadAt = fromMS(received), fromMS(activity), optMS(read)
@@ -112,6 +114,9 @@ func (db *DB) Inbox(ctx context.Context, q InboxQuery) (InboxPage, error) {
 			r.NextDueAt = fromMS(nextDue)
 		}
 		r.Acknowledged = acked != nil
+		if taskDue != noDeadline {
+			r.TaskDueAt = fromMS(taskDue)
+		}
 		page.Rows = append(page.Rows, r)
 	}
 	return page, rows.Err()

@@ -755,6 +755,38 @@ ALTER TABLE deletion_records ADD COLUMN export_sha256 TEXT NOT NULL DEFAULT '';
 
 ALTER TABLE reports ADD COLUMN lang TEXT NOT NULL DEFAULT '';
 `,
+	// Tasks on a case (RC-2): a whistleblower's request for a meeting,
+	// due within a period counted in the organisation's time zone. The
+	// request (preferred times, how to reach them) and the handler's
+	// answer are sealed under the report key, so the whistleblower reads
+	// the answer with their receipt. reports.task_due_at is the earliest
+	// open task's due time (the far future when none), so the inbox and
+	// the reminders find due tasks without a join.
+	`
+CREATE TABLE case_tasks (
+	tenant_id      TEXT NOT NULL,
+	task_id        TEXT NOT NULL,
+	report_id      TEXT NOT NULL,
+	kind           TEXT NOT NULL,
+	status         TEXT NOT NULL,
+	requested_at   INT64 NOT NULL,
+	due_at         INT64 NOT NULL,
+	request        BYTES,
+	answer         BYTES,
+	oral_report_id TEXT NOT NULL DEFAULT '',
+	closed_by      TEXT NOT NULL DEFAULT '',
+	closed_at      INT64,
+	PRIMARY KEY (tenant_id, task_id)
+);
+CREATE INDEX case_tasks_report ON case_tasks (tenant_id, report_id, requested_at);
+
+ALTER TABLE reports ADD COLUMN task_due_at INT64 NOT NULL DEFAULT 9007199254740991;
+-- The inbox's default order: the earlier of the two due times. The
+-- expression is the one in store/inbox.go, word for word, so that both
+-- engines walk this index instead of sorting every case.
+CREATE INDEX reports_due_any ON reports (tenant_id, (CASE WHEN task_due_at < next_due_at THEN task_due_at ELSE next_due_at END),
+	received_at DESC, report_id DESC);
+`,
 }
 
 func (db *DB) ddl(s string) string {

@@ -322,7 +322,7 @@ func (tx *Tx) DeleteReport(ctx context.Context, tenantID, reportID string) ([]st
 		return nil, err
 	}
 	blobs = append(blobs, redacted...)
-	for _, table := range []string{"report_keys", "identity_requests", "journal", "messages", "files", "case_reads", "reminders_sent", "case_holds", "retention_extensions", "case_disclosures", "oral_reports", "transcripts", "case_redactions", "case_persons", "case_person_versions", "case_exports", "reports"} {
+	for _, table := range []string{"report_keys", "identity_requests", "journal", "messages", "files", "case_reads", "reminders_sent", "case_holds", "retention_extensions", "case_disclosures", "oral_reports", "transcripts", "case_redactions", "case_persons", "case_person_versions", "case_exports", "case_tasks", "reports"} {
 		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND report_id = $2`, tenantID, reportID); err != nil {
 			return nil, fmt.Errorf("store: delete report from %s: %w", table, err)
 		}

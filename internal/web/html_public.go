@@ -47,6 +47,9 @@ type landingData struct {
 	Channels []channelLink
 	Receipt  string
 	Error    string
+	// AnonymousAllowed tells the whistleblower, before they start,
+	// whether they may stay anonymous (RC-1).
+	AnonymousAllowed bool
 }
 
 func (s *Server) landingPage(w http.ResponseWriter, r *http.Request) {
@@ -59,8 +62,13 @@ func (s *Server) renderLanding(w http.ResponseWriter, r *http.Request, lang stri
 		s.errorPage(w, r, lang, err, "")
 		return
 	}
+	pol, err := s.d.Intake.Reporting(r.Context())
+	if err != nil {
+		s.errorPage(w, r, lang, err, "")
+		return
+	}
 	v := s.pages.newView(r, lang, "landing.title")
-	d := landingData{Error: loginErr}
+	d := landingData{Error: loginErr, AnonymousAllowed: pol.AnonymousAllowed}
 	for _, c := range chs {
 		d.Channels = append(d.Channels, channelLink{Name: c.Name.In(lang), Description: c.Description.In(lang),
 			URL: withLang("/report/"+url.PathEscape(c.ID), lang)})
@@ -125,6 +133,9 @@ type reportFormData struct {
 	FilesDropped bool
 	// Exclude offers the channel's named handlers for exclusion (CW-5).
 	Exclude []option
+	// IdentityRequired: the organisation does not accept anonymous
+	// reports (RC-1), so the identity questions must be answered.
+	IdentityRequired bool
 }
 
 func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
@@ -152,6 +163,8 @@ func fieldMessage(c *i18n.Catalog, lang string, q questionnaire.Question, code s
 		return c.T(lang, "form.error.too_long", q.MaxLength())
 	case questionnaire.CodeInvalidOption:
 		return c.T(lang, "form.error.invalid_option")
+	case questionnaire.CodeIdentityRequired:
+		return c.T(lang, "form.error.identity_required")
 	}
 	return c.T(lang, "form.error.invalid")
 }
@@ -171,6 +184,10 @@ func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, lang s
 	var errs []errorItem
 	d.Fields, d.Identity, errs = s.questionFields(lang, ch.Questionnaire, form, verr)
 	v.Errors = append(v.Errors, errs...)
+	if err := s.requireIdentityFields(r.Context(), lang, &d); err != nil {
+		s.errorPage(w, r, lang, err, "")
+		return
+	}
 	if verr != nil && len(v.Errors) == 0 {
 		// Only unknown fields were wrong: nothing on the form to point at.
 		v.Errors = append(v.Errors, errorItem{Href: "#report-form", Text: c.T(lang, "form.error.invalid")})
@@ -398,6 +415,8 @@ type reportData struct {
 	IdentityConsent *identityConsentData
 	// Transcripts of an oral report (html_oral.go); nil hides the section.
 	Transcripts *transcriptsPanel
+	// Meeting requests (RC-2, html_meetings.go; status page only).
+	Meeting *wbMeetingPanel
 }
 
 // answerRows lists a report's answers in questionnaire order with their
@@ -456,6 +475,8 @@ func (s *Server) wbStatusPage(w http.ResponseWriter, r *http.Request) {
 type statusInput struct {
 	ReplyText, ReplyErr string
 	Transcript          *transcriptInput
+	// A refused meeting request (html_meetings.go).
+	MeetingText, MeetingErr string
 }
 
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, lang string, status int, wb *intake.Whistleblower,
@@ -490,6 +511,13 @@ func (s *Server) renderStatusWith(w http.ResponseWriter, r *http.Request, lang s
 		return
 	}
 	d.Transcripts = s.wbTranscripts(r, lang, transcripts, in.Transcript)
+	if d.Meeting, err = s.wbMeetingPanel(r, lang, wb, in.MeetingText, in.MeetingErr); err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	if in.MeetingErr != "" {
+		v.Errors = append(v.Errors, errorItem{Href: "#meeting-text", Text: in.MeetingErr})
+	}
 	for _, f := range rv.Files {
 		d.Files = append(d.Files, fileRow{Name: f.Name, Size: formatSize(f.Size), Time: f.CreatedAt,
 			URL: "/status/files/" + url.PathEscape(f.ID)})

@@ -204,6 +204,8 @@ type redactionData struct {
 	DownloadURL  string
 	Actions      map[string]string // decisions, areas, values, remove, submit, approve, reject, release
 	In           redactionInput
+	// PageView: page previews of a file with pages (html_redaction_pages.go).
+	PageView *pageView
 }
 
 func (s *Server) redactionPage(w http.ResponseWriter, r *http.Request) {
@@ -258,6 +260,7 @@ func (s *Server) renderRedaction(w http.ResponseWriter, r *http.Request, lang st
 	for _, a := range x.Areas {
 		d.Areas = append(d.Areas, areaRow{ID: a.ID, Page: a.Page, X: percent(a.X), Y: percent(a.Y), W: percent(a.W), H: percent(a.H)})
 	}
+	d.PageView = s.redactionPageView(r, lang, x, in, d.Findings, d.Areas)
 	for p := 1; p <= x.Pages; p++ {
 		d.Pages = append(d.Pages, option{Value: itoa(int64(p)), Label: itoa(int64(p)), Selected: in.Area.Page == itoa(int64(p))})
 	}
@@ -265,13 +268,32 @@ func (s *Server) renderRedaction(w http.ResponseWriter, r *http.Request, lang st
 		v.Errors = append(v.Errors, errorItem{Href: "#gate-title", Text: c.T(lang, "staff.redaction.gate.failed",
 			strings.Join(x.GateChecks, ", "), x.GateLeaks)})
 	}
-	for _, f := range []struct{ key, href string }{{"area", "#area-x"}, {"value", "#value-text"}, {"reason", "#reject-reason"}} {
+	areaHref := "#area-x"
+	if pv := d.PageView; pv != nil {
+		for _, p := range pv.Pages {
+			if p.Error != "" {
+				areaHref = "#" + p.Prefix + "area-x" // the form under the page's preview
+			}
+		}
+	}
+	for _, f := range []struct{ key, href string }{{"area", areaHref}, {"value", "#value-text"}, {"reason", "#reject-reason"}} {
 		if msg := in.Errors[f.key]; msg != "" {
 			v.Errors = append(v.Errors, errorItem{Href: f.href, Text: msg})
 		}
 	}
 	if in.Other != "" {
 		v.Errors = append(v.Errors, errorItem{Href: "#findings-title", Text: in.Other})
+	}
+	if areaHref != "#area-x" {
+		// The form under the page preview shows the refused values and
+		// the message; the general form stays empty.
+		d.In.Area = redactionInput{}.Area
+		d.In.Errors = map[string]string{}
+		for k, m := range in.Errors {
+			if k != "area" {
+				d.In.Errors[k] = m
+			}
+		}
 	}
 	v.Data = d
 	s.pages.render(w, r, status, "redaction", v)
@@ -366,6 +388,13 @@ func (s *Server) redactionAreaSubmit(w http.ResponseWriter, r *http.Request) {
 	a := docredact.Area{Page: page, X: x, Y: y, W: wd, H: ht}
 	_, err := s.d.Cases.UpdateRedaction(r.Context(), st, r.PathValue("id"), r.PathValue("redaction"),
 		cases.RedactionChange{Version: formVersion(r), AddAreas: []docredact.Area{a}})
+	if err == nil && f.Get("from") != "" {
+		// Posted from under a page preview: back to that page, which now
+		// shows the new box.
+		http.Redirect(w, r, reviewURL(r.PathValue("id"), r.PathValue("redaction"), lang, pageViewStart(page), f.Get("grid") != "0",
+			"page-"+strconv.Itoa(page)), http.StatusSeeOther)
+		return
+	}
 	if errors.Is(err, cases.ErrInvalidRedaction) {
 		in.Errors = map[string]string{"area": s.d.Catalog.T(lang, "staff.redaction.error.area")}
 		s.renderRedaction(w, r, lang, http.StatusUnprocessableEntity, st, token, in)

@@ -10,7 +10,9 @@ import (
 	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/cases"
 	"github.com/varsel/varsel/internal/i18n"
+	"github.com/varsel/varsel/internal/org"
 	"github.com/varsel/varsel/internal/questionnaire"
+	"github.com/varsel/varsel/internal/report"
 )
 
 // The organisation's workflow settings as a page (issue 3): custom
@@ -32,6 +34,8 @@ type settingsData struct {
 	Channels                                  []option // checked: deleted after a confirmed export
 	Langs                                     []langName
 	StatusError, OutcomeError, ExportError    string
+	// Reporting: anonymous reports and the channels page (RC-1, RC-6).
+	Reporting reportingForm
 }
 
 type langName struct{ Code, Name string }
@@ -59,8 +63,13 @@ type settingsInput struct {
 	Statuses []cases.CustomStatus
 	Outcomes []cases.Outcome
 	Channels []string
-	Which    string // "statuses", "outcomes" or "export"
+	Which    string // "statuses", "outcomes", "export" or "reporting"
 	Error    string
+
+	// Reporting and Meetings are the rejected reporting policy and
+	// meeting periods (html_reporting.go).
+	Reporting org.Reporting
+	Meetings  report.MeetingPeriods
 }
 
 func langValues(m map[string]string) []langValue {
@@ -152,6 +161,10 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, lang str
 			label = name.In(lang)
 		}
 		d.Channels = append(d.Channels, option{Value: ch.ID, Label: label, Selected: slices.Contains(deleteAfter, ch.ID)})
+	}
+	if err := s.reportingSettings(ctx, st, lang, in, &d, v); err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
 	}
 	v.Data = d
 	s.pages.render(w, r, status, "settings", v)

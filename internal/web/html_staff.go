@@ -421,6 +421,11 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
 			}
 			ir.Due = &due
 		}
+		// A meeting the whistleblower asked for (RC-2), when it comes first.
+		if !row.TaskDueAt.IsZero() && (row.NextDueAt.IsZero() || row.TaskDueAt.Before(row.NextDueAt)) {
+			due := s.meetingDue(lang, row.TaskDueAt, loc)
+			ir.Due = &due
+		}
 		d.Rows = append(d.Rows, ir)
 	}
 	if len(page.Rows) > 0 {
@@ -521,6 +526,9 @@ type journalRow struct {
 
 type caseData struct {
 	reportData
+	// Meetings the whistleblower asked for (RC-2, html_meetings.go).
+	Meetings *staffMeetingsPanel
+
 	Summary     caseSummary
 	StateAction string
 	Transitions []stateForm
@@ -703,6 +711,10 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, lang string,
 		return
 	}
 	if err := s.fillCaseRequestParts(r, st, rv.ID, lang, in, &d.caseRequestParts); err != nil {
+		s.errorPage(w, r, lang, err, "/")
+		return
+	}
+	if err := s.fillMeetings(r, st, rv.ID, lang, &d); err != nil {
 		s.errorPage(w, r, lang, err, "/")
 		return
 	}

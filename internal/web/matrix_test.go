@@ -166,7 +166,7 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 	}
 	adminOnly := pol(http.StatusForbidden, roleAdmin, roleCustodian) // the custodian has role admin
 	now := f.e.clock.Now().UTC()
-	return f.withCaseHandlingRows(caseRoute, adminOnly, anyStaff, f.withRedactionRows(caseRoute, f.withDutyRows(registers, anyStaff, adminOnly, f.withDSRRows(registers, caseRoute, f.withRegisterRows(registers, map[string]matrixRoute{
+	return f.withReportingRows(caseRoute, adminOnly, anyStaff, f.withCaseHandlingRows(caseRoute, adminOnly, anyStaff, f.withRedactionRows(caseRoute, f.withDutyRows(registers, anyStaff, adminOnly, f.withDSRRows(registers, caseRoute, f.withRegisterRows(registers, map[string]matrixRoute{
 		// Logging in is open to all; wrong credentials are 401 whoever asks.
 		"POST /api/v1/staff/session": {policy: map[string]int{roleAnon: 401, roleWB: 401, roleNoAccess: 401, roleExcluded: 401,
 			roleCustodian: 401, roleDPO: 401, roleAdmin: 401, roleOwner: 401},
@@ -291,7 +291,7 @@ func (f *matrixFixture) staffPolicy() map[string]matrixRoute {
 			body: staticBody(map[string]any{"note": "answered"})},
 		"POST /api/v1/staff/requests/{id}/refuse": {policy: registers, params: dsrParams(true),
 			body: staticBody(map[string]any{"reason": "manifestly unfounded", "complaint_notice_given": true})},
-	})))))
+	}))))))
 }
 
 func (f *matrixFixture) breachBody() map[string]any {
@@ -745,7 +745,7 @@ func TestAccessControlMatrixForeignIDs(t *testing.T) {
 		f := newMatrixFixture(t, d)
 		e := f.e
 		policy := f.staffPolicy()
-		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": f.oPerson, "did": "nosuchdisclosure", "lid": "nosuchlink", "tid": "nosuchtranscript", "eid": "nosuchexport", "redaction": "nosuchredaction",
+		foreign := map[string]string{"id": f.oCase, "file": f.oFile, "user": f.oUser, "rid": f.oRid, "pid": f.oPerson, "did": "nosuchdisclosure", "lid": "nosuchlink", "tid": "nosuchtranscript", "eid": "nosuchexport", "redaction": "nosuchredaction", "task": "nosuchtask",
 			"phase": "identify", "item": "confirm_breach", "channel": "nosuchchannel", "category": "report"}
 		routes := documentedRoutes(t, e, e.staff.URL)
 		tested := 0
@@ -925,6 +925,9 @@ func TestAccessControlMatrixPublicAPI(t *testing.T) {
 			}},
 			// Transcripts (JR-3): each call works on a fresh sent transcript of case A.
 			"GET /api/v1/wb/transcripts": {policy: wbOnly},
+			// Meetings on request (RC-2): each whistleblower asks once.
+			"GET /api/v1/wb/meeting-requests":  {policy: wbOnly},
+			"POST /api/v1/wb/meeting-requests": {policy: wbOnly, send: jsonSend(e, "POST", "/api/v1/wb/meeting-requests", map[string]string{"text": "mornings"})},
 			"POST /api/v1/wb/transcripts/{tid}/correction": {policy: own, send: func(token string) callResult {
 				return e.call(e.public.URL, "POST", "/api/v1/wb/transcripts/"+f.newTranscript(true)+"/correction", token,
 					map[string]string{"text": "corrected minutes"})

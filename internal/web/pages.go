@@ -39,6 +39,7 @@ var pageNames = []string{
 	"settings",
 	"redactions", "redaction",
 	"oral_report", "oral_receipt", "case_request_erase", "case_request_rectify",
+	"channels_info",
 }
 
 // pages renders the HTML pages.
@@ -57,6 +58,7 @@ func newPages(c *i18n.Catalog) (*pages, error) {
 		}
 		if name == "case" || name == "status" {
 			files = append(files, "templates/case_handling_parts.html") // transcripts, exports, custom status
+			files = append(files, "templates/meeting_parts.html")       // meeting requests (RC-2)
 		}
 		if name == "report" || name == "oral_report" {
 			files = append(files, "templates/form_parts.html") // questionnaire fields

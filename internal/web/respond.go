@@ -158,6 +158,13 @@ func classify(err error) *problem {
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.Is(err, intake.ErrIdentityRequired) && errors.As(err, &verr):
+		// RC-1: a code of its own, so a client can tell the person why.
+		out := &problem{status: http.StatusUnprocessableEntity, code: "identity_required", msg: intake.ErrIdentityRequired.Error()}
+		for _, f := range verr.Fields {
+			out.fields = append(out.fields, fieldError{Question: f.QuestionID, Code: f.Code})
+		}
+		return out
 	case errors.As(err, &verr):
 		out := &problem{status: http.StatusUnprocessableEntity, code: "invalid_answers", msg: "some answers need attention"}
 		for _, f := range verr.Fields {

@@ -11,6 +11,8 @@ func (s *Server) publicRouteTable() []route {
 		// Whistleblower site: every step works without JavaScript.
 		{Method: http.MethodGet, Path: "/{$}", Handler: s.landingPage},
 		{Method: http.MethodGet, Path: "/privacy", Handler: s.privacyPage},
+		// Internal and external reporting channels (RC-6).
+		{Method: http.MethodGet, Path: "/channels", Handler: s.channelsInfoPage},
 		{Method: http.MethodGet, Path: "/report/{channel}", Handler: s.reportForm},
 		{Method: http.MethodPost, Path: "/report/{channel}", Handler: s.reportSubmit},
 		{Method: http.MethodPost, Path: "/report/{channel}/confirm", Handler: s.reportConfirm},
@@ -44,6 +46,11 @@ func (s *Server) publicRouteTable() []route {
 		{Method: http.MethodPost, Path: "/api/v1/wb/transcripts/{tid}/approve", API: true, Handler: s.apiWBTranscriptApprove},
 		{Method: http.MethodPost, Path: "/status/transcripts/{tid}/correction", Handler: s.wbTranscriptCorrectSubmit},
 		{Method: http.MethodPost, Path: "/status/transcripts/{tid}/approve", Handler: s.wbTranscriptApproveSubmit},
+
+		// A meeting on request (RC-2).
+		{Method: http.MethodPost, Path: "/status/meeting-requests", Handler: s.wbMeetingSubmit},
+		{Method: http.MethodGet, Path: "/api/v1/wb/meeting-requests", API: true, Handler: s.apiWBMeetingRequests},
+		{Method: http.MethodPost, Path: "/api/v1/wb/meeting-requests", API: true, Handler: s.apiWBMeetingRequest},
 	}
 }
 
@@ -322,6 +329,17 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/settings/statuses", Handler: s.settingsStatusesSubmit},
 		{Method: http.MethodPost, Path: "/settings/outcomes", Handler: s.settingsOutcomesSubmit},
 		{Method: http.MethodPost, Path: "/settings/export-deletion", Handler: s.settingsExportDeletionSubmit},
+		// Anonymous reports (RC-1) and the channels page (RC-6).
+		{Method: http.MethodPost, Path: "/settings/reporting", Handler: s.settingsReportingSubmit},
+		{Method: http.MethodPost, Path: "/settings/meetings", Handler: s.settingsMeetingsSubmit},
+		{Method: http.MethodGet, Path: "/api/v1/staff/settings/reporting", API: true, Handler: s.apiSettingsReporting},
+		{Method: http.MethodPut, Path: "/api/v1/staff/settings/reporting", API: true, Handler: s.apiSettingsReportingPut},
+		// Meetings the whistleblower asked for (RC-2).
+		{Method: http.MethodGet, Path: "/api/v1/staff/cases/{id}/tasks", API: true, Handler: s.apiCaseTasks},
+		{Method: http.MethodPost, Path: "/api/v1/staff/cases/{id}/tasks/{task}/close", API: true, Handler: s.apiCaseTaskClose},
+		{Method: http.MethodPost, Path: "/cases/{id}/tasks/{task}/close", Handler: s.caseMeetingCloseSubmit},
+		{Method: http.MethodGet, Path: "/api/v1/staff/settings/meetings", API: true, Handler: s.apiSettingsMeetings},
+		{Method: http.MethodPut, Path: "/api/v1/staff/settings/meetings", API: true, Handler: s.apiSettingsMeetingsPut},
 
 		// Anonymised copies of case files with four-eyes approval and the
 		// release gate (issue 4, DA-2): API and pages.
@@ -347,6 +365,7 @@ func (s *Server) staffRouteTable() []route {
 		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/reject", Handler: s.redactionRejectSubmit},
 		{Method: http.MethodPost, Path: "/cases/{id}/redactions/{redaction}/release", Handler: s.redactionReleaseSubmit},
 		{Method: http.MethodGet, Path: "/cases/{id}/redactions/{redaction}/preview", Handler: s.redactionPreviewPage},
+		{Method: http.MethodGet, Path: "/cases/{id}/redactions/{redaction}/pages/{page}", Handler: s.redactionPageImage},
 		{Method: http.MethodGet, Path: "/cases/{id}/redactions/{redaction}/download", Handler: s.redactionDownload},
 	}
 }
