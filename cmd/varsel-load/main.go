@@ -9,7 +9,14 @@
 //   - receipt login latency, median and p95, unloaded and while
 //     submissions arrive at -rate per second;
 //   - with -storm N, the peak RSS of a separate `varsel serve` process
-//     while N receipt logins arrive at once (storm.go).
+//     while N receipt logins arrive at once (storm.go);
+//   - with -starts N (default 7), against a separate `varsel serve`
+//     process: the median time from exec to the first 200 on GET /, the
+//     idle RSS and the landing page's weight (serve.go);
+//   - with -mix D, a mixed load for D on a server of its own:
+//     whistleblowers submitting with files, returning, messaging and
+//     adding files, handlers listing, opening and answering cases, with
+//     throughput, latency percentiles per operation and errors (mix.go).
 //
 // Client and server share the process, so the peak RSS it prints is an
 // upper bound on the server's: the client streams its upload through an
@@ -17,6 +24,8 @@
 // in count and time, and the data directory is removed on exit.
 //
 //	go run ./cmd/varsel-load -size 2GiB -concurrency 8 -duration 20s
+//	go run ./cmd/varsel-load -only serve
+//	go run ./cmd/varsel-load -only mix -mix 10m -mix-rate 8 -mix-ratio submit=4,return=4,handler=2
 package main
 
 import (
@@ -50,6 +59,7 @@ import (
 
 	"github.com/varsel/varsel/internal/accounts"
 	"github.com/varsel/varsel/internal/app"
+	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/org"
 )
 
@@ -67,6 +77,14 @@ type config struct {
 	storm       int
 	varselBin   string
 	only        string
+	starts      int
+	mixDuration time.Duration
+	mixRate     float64
+	mixRatio    mixRatio
+	mixHandlers int
+	// testParams replaces the production Argon2 parameters with
+	// keys.TestParams; only the package's tests set it.
+	testParams bool
 }
 
 func main() {
@@ -84,7 +102,12 @@ func main() {
 	flag.BoolVar(&c.verbose, "v", false, "print the server's log to standard error")
 	flag.IntVar(&c.storm, "storm", 0, "concurrent receipt logins fired at once at a varsel serve process (0: skip)")
 	flag.StringVar(&c.varselBin, "varsel", "", "varsel binary for -storm (default: go build ./cmd/varsel)")
-	flag.StringVar(&c.only, "only", "", `"storm" to run only the login storm`)
+	flag.StringVar(&c.only, "only", "", `"storm", "serve" or "mix" to run only the login storm, the varsel serve budgets or the mixed load`)
+	flag.IntVar(&c.starts, "starts", 7, "cold starts of varsel serve for the start-up median, idle RSS and landing page size (0: skip)")
+	flag.DurationVar(&c.mixDuration, "mix", 0, "length of the mixed load (0: skip; at most 2h)")
+	flag.Float64Var(&c.mixRate, "mix-rate", 8, "sessions per second offered in the mixed load")
+	mixRatioFlag := flag.String("mix-ratio", "submit=4,return=4,handler=2", "weights of the mixed load's session kinds")
+	flag.IntVar(&c.mixHandlers, "mix-handlers", 3, "handler accounts in the mixed load, each logged in once")
 	flag.Parse()
 	var err error
 	if c.size, err = parseSize(size); err != nil {
@@ -98,8 +121,27 @@ func main() {
 	if c.concurrency < 1 || c.duration <= 0 || c.duration > 10*time.Minute {
 		fatal(errors.New("-concurrency must be at least 1 and -duration between 0 and 10m"))
 	}
-	if c.storm < 0 || c.storm > 5000 || c.only != "" && (c.only != "storm" || c.storm == 0) {
+	if c.storm < 0 || c.storm > 5000 || c.only == "storm" && c.storm == 0 {
 		fatal(errors.New("-storm must be between 0 and 5000; -only storm needs -storm N"))
+	}
+	if c.mixRatio, err = parseMixRatio(*mixRatioFlag); err != nil {
+		fatal(err)
+	}
+	if c.mixDuration < 0 || c.mixDuration > 2*time.Hour || c.mixRate <= 0 || c.mixRate > 1000 ||
+		c.mixHandlers < 1 || c.mixHandlers > 50 || c.only == "mix" && c.mixDuration == 0 {
+		fatal(errors.New("-mix must be between 0 and 2h, -mix-rate between 0 and 1000, -mix-handlers between 1 and 50; -only mix needs -mix D"))
+	}
+	if c.starts < 0 || c.starts > 100 || c.only == "serve" && c.starts == 0 {
+		fatal(errors.New("-starts must be between 0 and 100; -only serve needs -starts N"))
+	}
+	if c.dsn != "" && c.mixDuration > 0 && c.only != "mix" {
+		// Both would set up the organisation in the same database.
+		fatal(errors.New("with -dsn, run the mixed load alone (-only mix) on a database or schema of its own"))
+	}
+	switch c.only {
+	case "", "storm", "serve", "mix":
+	default:
+		fatal(fmt.Errorf("-only %q: storm, serve or mix", c.only))
 	}
 	if err := run(c); err != nil {
 		fatal(err)
@@ -131,10 +173,11 @@ func parseSize(s string) (int64, error) {
 }
 
 type server struct {
-	app    *app.App
-	url    string
-	client *http.Client
-	stop   func()
+	app      *app.App
+	url      string
+	staffURL string
+	client   *http.Client
+	stop     func()
 }
 
 func start(c config, dir string) (*server, error) {
@@ -145,8 +188,11 @@ func start(c config, dir string) (*server, error) {
 		logOut = os.Stderr
 	}
 	logger := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a, err := app.Open(ctx, app.Config{DataDir: dir, DSN: c.dsn, MaxFileSize: max(c.size+(1<<20), 1<<30),
-		Logger: logger, Out: io.Discard})
+	cfg := app.Config{DataDir: dir, DSN: c.dsn, MaxFileSize: max(c.size+(1<<20), 1<<30), Logger: logger, Out: io.Discard}
+	if c.testParams {
+		cfg.ReceiptParams, cfg.PasswordParams = keys.TestParams, keys.TestParams
+	}
+	a, err := app.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +221,7 @@ func start(c config, dir string) (*server, error) {
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(sctx, ln, staffLn) }()
-	s := &server{app: a, url: "http://" + ln.Addr().String(),
+	s := &server{app: a, url: "http://" + ln.Addr().String(), staffURL: "http://" + staffLn.Addr().String(),
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.concurrency + 8, DisableCompression: true}}}
 	s.stop = func() {
 		cancel()
@@ -495,9 +541,24 @@ func run(c config) error {
 	smallFile = make([]byte, c.fileSize)
 	rand.NewChaCha8([32]byte{4}).Read(smallFile)
 
-	// The storm first and in its own process, so nothing this process
-	// does is counted and the server is otherwise idle.
-	if c.storm > 0 {
+	// The varsel serve budgets and the storm first, each with a server
+	// process of its own, so nothing this process does is counted and the
+	// server is otherwise idle.
+	if c.starts > 0 && (c.only == "" || c.only == "serve") {
+		fmt.Printf("varsel-load: varsel serve budgets, %d cold starts (SQLite, production Argon2)\n", c.starts)
+		r, err := serveBudgets(c, parent)
+		if err != nil {
+			return fmt.Errorf("varsel serve budgets: %w", err)
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		printServe(tw, c, r)
+		tw.Flush()
+		if c.only == "serve" {
+			return nil
+		}
+		fmt.Println()
+	}
+	if c.storm > 0 && (c.only == "" || c.only == "storm") {
 		fmt.Printf("varsel-load: login storm, %d concurrent receipt logins at a varsel serve process (SQLite, production Argon2)\n", c.storm)
 		r, err := loginStorm(c, parent)
 		if err != nil {
@@ -514,7 +575,27 @@ func run(c config) error {
 		}
 		fmt.Println()
 	}
+	if c.only == "mix" {
+		return mixLoad(c, dir)
+	}
+	if err := measure(c, dir); err != nil {
+		return err
+	}
+	if c.mixDuration > 0 {
+		fmt.Println()
+		mixDir, err := os.MkdirTemp(parent, "varsel-mix-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(mixDir)
+		return mixLoad(c, mixDir)
+	}
+	return nil
+}
 
+// measure runs the upload, throughput and receipt login measurements on
+// an in-process server over dir.
+func measure(c config, dir string) error {
 	s, err := start(c, dir)
 	if err != nil {
 		return err

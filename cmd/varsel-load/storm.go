@@ -91,60 +91,15 @@ func loginStorm(c config, parent string) (stormResult, error) {
 		return r, err
 	}
 	data := filepath.Join(dir, "data")
-	if out, err := exec.Command(bin, "init", "--data", data, "--org", "Storm Test Org").CombinedOutput(); err != nil {
-		return r, fmt.Errorf("varsel init: %v: %s", err, out)
+	if err := initData(bin, data); err != nil {
+		return r, err
 	}
-	pub, err := freePort()
+	p, err := startServe(c, bin, data, c.storm)
 	if err != nil {
 		return r, err
 	}
-	staff, err := freePort()
-	if err != nil {
-		return r, err
-	}
-	var logBuf bytes.Buffer
-	srv := exec.Command(bin, "serve", "--data", data, "--listen", pub, "--staff-listen", staff, "--log-level", "warn")
-	srv.Stdout, srv.Stderr = io.Discard, &logBuf
-	if c.verbose {
-		srv.Stderr = os.Stderr
-	}
-	// The server runs with the environment of this process minus any
-	// VARSEL_ settings that would change what is measured.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "VARSEL_") {
-			srv.Env = append(srv.Env, kv)
-		}
-	}
-	if err := srv.Start(); err != nil {
-		return r, err
-	}
-	defer func() {
-		srv.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			srv.Process.Kill()
-			<-done
-		}
-	}()
-	base := "http://" + pub
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.storm, MaxConnsPerHost: 0, DisableCompression: true},
-		Timeout: 5 * time.Minute}
-	defer client.CloseIdleConnections()
-	for i := 0; ; i++ {
-		resp, err := client.Get(base + "/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 200 {
-			return r, fmt.Errorf("varsel serve did not answer: %v\n%s", err, logBuf.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	pid := srv.Process.Pid
+	defer p.stop()
+	base, client, pid := p.base, p.client, p.pid
 
 	// The right receipts: a few real submissions.
 	s := &server{url: base, client: client}

@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/varsel/varsel/internal/i18n"
@@ -50,27 +52,33 @@ type pages struct {
 }
 
 func newPages(c *i18n.Catalog) (*pages, error) {
-	p := &pages{cat: c, tmpl: map[string]*template.Template{}}
-	for _, name := range pageNames {
-		files := []string{"templates/layout.html", "templates/" + name + ".html"}
-		if strings.HasPrefix(name, "registers") {
-			files = append(files, "templates/registers_parts.html", "templates/registers_items_parts.html") // the register forms
-		}
-		if name == "case" || name == "status" {
-			files = append(files, "templates/case_handling_parts.html") // transcripts, exports, custom status
-			files = append(files, "templates/meeting_parts.html")       // meeting requests (RC-2)
-		}
-		if name == "report" || name == "oral_report" {
-			files = append(files, "templates/form_parts.html") // questionnaire fields
-		}
-		if name == "case" {
-			files = append(files, "templates/case_requests_parts.html") // recording, data-subject requests
-		}
-		t, err := template.New(name).ParseFS(templateFS, files...)
-		if err != nil {
-			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
-		}
-		p.tmpl[name] = t
+	p := &pages{cat: c, tmpl: make(map[string]*template.Template, len(pageNames))}
+	// Parsing is most of a cold start's CPU; the pages are independent, so
+	// they are parsed on every core (cold start is a budget, see
+	// docs/benchmarks.md). A broken template still stops the start.
+	parsed := make([]*template.Template, len(pageNames))
+	errs := make([]error, len(pageNames))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				parsed[i], errs[i] = parsePage(pageNames[i])
+			}
+		}()
+	}
+	for i := range pageNames {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for i, name := range pageNames {
+		p.tmpl[name] = parsed[i]
 	}
 	css, err := staticFS.ReadFile("static/varsel.css")
 	if err != nil {
@@ -81,6 +89,29 @@ func newPages(c *i18n.Catalog) (*pages, error) {
 	// never serves an old stylesheet after an upgrade.
 	p.cssPath = "/static/varsel.css?v=" + hex.EncodeToString(sum[:6])
 	return p, nil
+}
+
+// parsePage parses one page template with the layout and the parts it uses.
+func parsePage(name string) (*template.Template, error) {
+	files := []string{"templates/layout.html", "templates/" + name + ".html"}
+	if strings.HasPrefix(name, "registers") {
+		files = append(files, "templates/registers_parts.html", "templates/registers_items_parts.html") // the register forms
+	}
+	if name == "case" || name == "status" {
+		files = append(files, "templates/case_handling_parts.html") // transcripts, exports, custom status
+		files = append(files, "templates/meeting_parts.html")       // meeting requests (RC-2)
+	}
+	if name == "report" || name == "oral_report" {
+		files = append(files, "templates/form_parts.html") // questionnaire fields
+	}
+	if name == "case" {
+		files = append(files, "templates/case_requests_parts.html") // recording, data-subject requests
+	}
+	t, err := template.New(name).ParseFS(templateFS, files...)
+	if err != nil {
+		return nil, fmt.Errorf("web: parse template %s: %w", name, err)
+	}
+	return t, nil
 }
 
 // langLink is one entry of the language switcher.
