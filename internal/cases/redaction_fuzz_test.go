@@ -29,9 +29,14 @@ func FuzzTextRedactionRemovesManualValues(f *testing.F) {
 		if err != nil {
 			t.Fatalf("produce: %v", err)
 		}
-		norm, _, _ := detect.Normalize(labelRE.ReplaceAllString(string(out.Data), " "))
-		if loc := valuePattern(value).FindStringIndex(norm); loc != nil {
-			t.Fatalf("value %q left in %q", value, out.Data)
+		// Each stretch between labels is searched on its own: the letters
+		// left on both sides of a label ("AA BB" less "A B" is "A[…]B")
+		// are not the value, however the stretches would join.
+		for _, part := range labelRE.Split(string(out.Data), -1) {
+			norm, _, _ := detect.Normalize(part)
+			if loc := valuePattern(value).FindStringIndex(norm); loc != nil {
+				t.Fatalf("value %q left in %q", value, out.Data)
+			}
 		}
 	})
 }

@@ -144,8 +144,9 @@ func (Email) detect(n *normText) []Finding {
 		out = append(out, n.finding(TypeEmail, m[0], m[1], 0.95, "email.syntax"))
 	}
 	// The obfuscation pattern is costly; run it only on lines that
-	// carry one of its markers.
-	lower := strings.ToLower(n.s)
+	// carry one of its markers. Lines are lowered one by one: lowering the
+	// whole text can change its byte length ("İ" grows), so offsets into
+	// it would not fit the text.
 	for off := 0; off < len(n.s); {
 		end := strings.IndexByte(n.s[off:], '\n')
 		if end < 0 {
@@ -153,7 +154,7 @@ func (Email) detect(n *normText) []Finding {
 		} else {
 			end += off
 		}
-		if obfuscationMarker(lower[off:end]) {
+		if obfuscationMarker(strings.ToLower(n.s[off:end])) {
 			for _, m := range emailObfuscatedRe.FindAllStringIndex(n.s[off:end], -1) {
 				a, b := off+m[0], off+m[1]
 				if strings.Contains(n.s[a:b], "@") && !strings.ContainsAny(n.s[a:b], "([{< ") {
