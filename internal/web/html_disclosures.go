@@ -99,21 +99,11 @@ func answerChoices(q questionnaire.Questionnaire, a questionnaire.Answers, lang,
 func (s *Server) renderDisclosures(w http.ResponseWriter, r *http.Request, lang string, status int, st *accounts.Staff, token string, in *disclosureForm) {
 	id := r.PathValue("id")
 	notes, err := s.d.Cases.Disclosures(r.Context(), st, id)
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
+	if s.pageFailed(w, r, lang, err, "/") {
 		return
 	}
 	rv, err := s.d.Cases.Open(r.Context(), st, id)
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
+	if s.pageFailed(w, r, lang, err, "/") {
 		return
 	}
 	c := s.d.Catalog
@@ -277,12 +267,7 @@ func (s *Server) disclosurePage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderDisclosure(w http.ResponseWriter, r *http.Request, lang string, status int, st *accounts.Staff, token string, in finaliseInput) {
 	id, did := r.PathValue("id"), r.PathValue("did")
 	n, err := s.d.Cases.Disclosure(r.Context(), st, id, did)
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
+	if s.pageFailed(w, r, lang, err, "/") {
 		return
 	}
 	c := s.d.Catalog
@@ -369,12 +354,7 @@ func (s *Server) disclosurePDFDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, pdf, err := s.d.Cases.DisclosurePDF(r.Context(), st, r.PathValue("id"), r.PathValue("did"))
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
+	if s.pageFailed(w, r, lang, err, "/") {
 		return
 	}
 	h := w.Header()
@@ -394,12 +374,7 @@ func (s *Server) caseExportDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	exp, err := s.d.Cases.Export(r.Context(), st, r.PathValue("id"))
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
+	if s.pageFailed(w, r, lang, err, "/") {
 		return
 	}
 	h := w.Header()

@@ -142,12 +142,7 @@ func (s *Server) redactionPageImage(w http.ResponseWriter, r *http.Request) {
 	}
 	grid := r.URL.Query().Get("grid") != "0"
 	p, err := s.d.Cases.RedactionPagePreview(r.Context(), st, r.PathValue("id"), r.PathValue("redaction"), page, grid)
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/cases/"+url.PathEscape(r.PathValue("id"))+"/redactions/"+url.PathEscape(r.PathValue("redaction")))
+	if s.pageFailed(w, r, lang, err, "/cases/"+url.PathEscape(r.PathValue("id"))+"/redactions/"+url.PathEscape(r.PathValue("redaction"))) {
 		return
 	}
 	h := w.Header()

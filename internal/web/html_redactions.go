@@ -57,21 +57,11 @@ func (s *Server) redactionsPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderRedactions(w http.ResponseWriter, r *http.Request, lang string, status int, st *accounts.Staff, token, selected, msg string) {
 	id := r.PathValue("id")
 	xs, err := s.d.Cases.Redactions(r.Context(), st, id)
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
+	if s.pageFailed(w, r, lang, err, "/") {
 		return
 	}
 	rv, err := s.d.Cases.Open(r.Context(), st, id)
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
+	if s.pageFailed(w, r, lang, err, "/") {
 		return
 	}
 	base := "/cases/" + url.PathEscape(id)
@@ -222,12 +212,7 @@ func percent(f float64) string { return strconv.FormatFloat(f*100, 'f', -1, 64) 
 func (s *Server) renderRedaction(w http.ResponseWriter, r *http.Request, lang string, status int, st *accounts.Staff, token string, in redactionInput) {
 	id, rid := r.PathValue("id"), r.PathValue("redaction")
 	x, err := s.d.Cases.Redaction(r.Context(), st, id, rid)
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
+	if s.pageFailed(w, r, lang, err, "/") {
 		return
 	}
 	c := s.d.Catalog
@@ -482,12 +467,7 @@ func (s *Server) redactionPreviewPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, mt, data, err := s.d.Cases.RedactionPreview(r.Context(), st, r.PathValue("id"), r.PathValue("redaction"))
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/cases/"+url.PathEscape(r.PathValue("id")))
+	if s.pageFailed(w, r, lang, err, "/cases/"+url.PathEscape(r.PathValue("id"))) {
 		return
 	}
 	h := w.Header()
@@ -511,12 +491,7 @@ func (s *Server) redactionDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := s.d.Cases.OpenRedactedCopy(r.Context(), st, r.PathValue("id"), r.PathValue("redaction"))
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/cases/"+url.PathEscape(r.PathValue("id"))+"/redactions/"+url.PathEscape(r.PathValue("redaction")))
+	if s.pageFailed(w, r, lang, err, "/cases/"+url.PathEscape(r.PathValue("id"))+"/redactions/"+url.PathEscape(r.PathValue("redaction"))) {
 		return
 	}
 	defer f.Close()

@@ -365,12 +365,7 @@ func (s *Server) renderCaseRetention(w http.ResponseWriter, r *http.Request, lan
 	ctx := r.Context()
 	id := r.PathValue("id")
 	rv, err := s.d.Cases.Open(ctx, st, id)
-	if isHidden(err) {
-		s.pages.notFound(w, r)
-		return
-	}
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
+	if s.pageFailed(w, r, lang, err, "/") {
 		return
 	}
 	loc, err := s.orgLocation(r, st.TenantID)

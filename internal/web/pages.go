@@ -263,6 +263,21 @@ func (p *pages) notFound(w http.ResponseWriter, r *http.Request) {
 	p.message(w, r, http.StatusNotFound, pageLang(r, ""), "error.title", "/", "error.back", "error.not_found")
 }
 
+// pageFailed answers a failed lookup and reports whether it did: a hidden
+// object (no access, other tenant) as a plain 404, any other error as an
+// error page leading back to back. A nil err answers nothing.
+func (s *Server) pageFailed(w http.ResponseWriter, r *http.Request, lang string, err error, back string) bool {
+	if isHidden(err) {
+		s.pages.notFound(w, r)
+		return true
+	}
+	if err != nil {
+		s.errorPage(w, r, lang, err, back)
+		return true
+	}
+	return false
+}
+
 // errorPage shows a classified error as a page with the fitting status.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, lang string, err error, back string) {
 	pr := classify(err)
