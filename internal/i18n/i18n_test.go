@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -275,4 +276,26 @@ func ExampleCatalog_T() {
 	}
 	fmt.Println(c.T(Negotiate("", "da-DK,da;q=0.9"), "form.error.too_long", 500))
 	// Output: Dit svar er for langt. Brug højst 500 tegn.
+}
+
+// The fast catalog parser must accept and reject exactly what the strict
+// token walk does, duplicates included.
+func FuzzParseCatalogAgreesWithStrictParse(f *testing.F) {
+	for _, s := range []string{
+		`{"a": "A %d", "b": "B"}`, `{"a": "A", "a": "B"}`, `{"a\"": "x", "a\\": "y"}`,
+		`{"k": "v\\"}`, `null`, `{}`, `["a"]`, `{"a": 1}`, `{"a": "b"} x`, "{\"\xff\": \"\xfe\"}",
+		`{"\u0061": "x", "a": "y"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		fast, fastErr := parseCatalog(raw)
+		strict, strictErr := parseCatalogStrict(raw)
+		if (fastErr == nil) != (strictErr == nil) {
+			t.Fatalf("fast error %v, strict error %v", fastErr, strictErr)
+		}
+		if fastErr == nil && !maps.Equal(fast, strict) {
+			t.Fatalf("fast %v, strict %v", fast, strict)
+		}
+	})
 }

@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -47,38 +47,26 @@ var pageNames = []string{
 // pages renders the HTML pages.
 type pages struct {
 	cat     *i18n.Catalog
-	tmpl    map[string]*template.Template
+	log     *slog.Logger
+	tmpl    map[string]*pageTemplate
 	cssPath string // versioned URL of the stylesheet
 }
 
-func newPages(c *i18n.Catalog) (*pages, error) {
-	p := &pages{cat: c, tmpl: make(map[string]*template.Template, len(pageNames))}
-	// Parsing is most of a cold start's CPU; the pages are independent, so
-	// they are parsed on every core (cold start is a budget, see
-	// docs/benchmarks.md). A broken template still stops the start.
-	parsed := make([]*template.Template, len(pageNames))
-	errs := make([]error, len(pageNames))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.NumCPU() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				parsed[i], errs[i] = parsePage(pageNames[i])
-			}
-		}()
-	}
-	for i := range pageNames {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	for i, name := range pageNames {
-		p.tmpl[name] = parsed[i]
+// pageTemplate is one page, parsed on its first use: parsing every page
+// at start was the largest part of a cold start (a budget, see
+// docs/benchmarks.md), and most pages are never shown by a given process.
+// The templates are embedded, so a broken one is a build defect; the test
+// TestEveryPageTemplateParses catches it before a release.
+type pageTemplate struct {
+	once sync.Once
+	t    *template.Template
+	err  error
+}
+
+func newPages(c *i18n.Catalog, log *slog.Logger) (*pages, error) {
+	p := &pages{cat: c, log: log, tmpl: make(map[string]*pageTemplate, len(pageNames))}
+	for _, name := range pageNames {
+		p.tmpl[name] = &pageTemplate{}
 	}
 	css, err := staticFS.ReadFile("static/varsel.css")
 	if err != nil {
@@ -89,6 +77,16 @@ func newPages(c *i18n.Catalog) (*pages, error) {
 	// never serves an old stylesheet after an upgrade.
 	p.cssPath = "/static/varsel.css?v=" + hex.EncodeToString(sum[:6])
 	return p, nil
+}
+
+// template returns a page's parsed template, parsing it on first use.
+func (p *pages) template(name string) (*template.Template, error) {
+	pt := p.tmpl[name]
+	if pt == nil {
+		return nil, fmt.Errorf("web: no page template %q", name)
+	}
+	pt.once.Do(func() { pt.t, pt.err = parsePage(name) })
+	return pt.t, pt.err
 }
 
 // parsePage parses one page template with the layout and the parts it uses.
@@ -206,8 +204,9 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, name 
 		v.Langs = langLinks(r, v.Lang)
 	}
 	var buf bytes.Buffer
-	t := p.tmpl[name]
-	if t == nil {
+	t, err := p.template(name)
+	if err != nil {
+		p.log.Error("page template", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

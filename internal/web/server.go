@@ -67,7 +67,7 @@ func New(d Deps) (*Server, error) {
 		d.Now = time.Now
 	}
 	s := &Server{d: d}
-	p, err := newPages(d.Catalog)
+	p, err := newPages(d.Catalog, d.Logger)
 	if err != nil {
 		return nil, err
 	}
