@@ -158,6 +158,9 @@ type parkedBody struct {
 	Files   []store.File          `json:"files"`
 	Checks  []FileCheck           `json:"checks"`
 	Lang    string                `json:"lang,omitempty"` // the language the whistleblower used
+	// FormToken is the report form's token, recorded as used when the
+	// draft is confirmed.
+	FormToken string `json:"form_token,omitempty"`
 }
 
 func adDraftKeys(tenant, id string) []byte { return keys.AD(tenant, "intake-draft", id, "keys") }
@@ -172,10 +175,11 @@ func draftKey(token string) (keys.Key, error) {
 }
 
 // Park stores a validated draft for confirmation and returns the token the
-// browser must send back. On error the draft's files are removed.
+// browser must send back. formToken is the report form's token (see
+// NewFormToken), or "". On error the draft's files are removed.
 func (s *Service) Park(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string,
-	checks []FileCheck) (string, error) {
-	token, err := s.park(ctx, d, channelID, answers, exclude, checks)
+	checks []FileCheck, formToken string) (string, error) {
+	token, err := s.park(ctx, d, channelID, answers, exclude, checks, formToken)
 	if err != nil {
 		s.Abandon(ctx, d)
 	}
@@ -183,7 +187,7 @@ func (s *Service) Park(ctx context.Context, d *report.Draft, channelID string, a
 }
 
 func (s *Service) park(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string,
-	checks []FileCheck) (string, error) {
+	checks []FileCheck, formToken string) (string, error) {
 	token := keys.NewSessionToken()
 	id, err := keys.SessionID(token)
 	if err != nil {
@@ -197,7 +201,8 @@ func (s *Service) park(ctx context.Context, d *report.Draft, channelID string, a
 	if err != nil {
 		return "", err
 	}
-	body, err := jsonBytes(parkedBody{Channel: channelID, Answers: answers, Exclude: exclude, Files: d.Rows(), Checks: checks, Lang: d.Lang})
+	body, err := jsonBytes(parkedBody{Channel: channelID, Answers: answers, Exclude: exclude, Files: d.Rows(), Checks: checks, Lang: d.Lang,
+		FormToken: formToken})
 	if err != nil {
 		return "", err
 	}
@@ -308,7 +313,10 @@ func (s *Service) Confirm(ctx context.Context, token string, choices map[int]str
 	}
 	d.Files = keep
 	tenant := s.cfg.Tenant
-	rc, err := s.submit(ctx, d, p.body.Channel, p.body.Answers, p.body.Exclude, func(tx *store.Tx) error {
+	// Both tokens are marked: the form's, so that a second draft parked
+	// from the same form cannot be confirmed too, and the draft's, so that
+	// the confirmation posted again is recognised (FormSubmitted).
+	rc, err := s.submit(ctx, d, p.body.Channel, p.body.Answers, p.body.Exclude, s.markForms(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteIntakeDraft(ctx, tenant, p.id); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return ErrNoDraft // confirmed twice at once: the other request won
@@ -316,7 +324,18 @@ func (s *Service) Confirm(ctx context.Context, token string, choices map[int]str
 			return err
 		}
 		return nil
-	})
+	}, p.body.FormToken, token))
+	if errors.Is(err, ErrAlreadySubmitted) {
+		// Another draft from the same form was confirmed first. This one
+		// can never be sent: it goes now (its blobs become orphans for
+		// the sweeper), and its token is remembered, so posting it again
+		// also says the report was already sent.
+		if rerr := s.cfg.DB.InTx(ctx, s.markForms(ctx, func(tx *store.Tx) error {
+			return tx.DeleteIntakeDraft(ctx, tenant, p.id)
+		}, token)); rerr != nil && !errors.Is(rerr, ErrAlreadySubmitted) {
+			err = errors.Join(err, rerr)
+		}
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -510,10 +529,12 @@ func (s *Service) submitStripped(ctx context.Context, d *report.Draft, channelID
 	return rc, nil
 }
 
-// DeleteExpiredDrafts removes drafts past their lifetime; their blobs are
-// then orphans that the sweeper removes.
+// DeleteExpiredDrafts removes drafts past their lifetime (their blobs are
+// then orphans that the sweeper removes) and forgets forms sent more than
+// FormMarkLifetime ago.
 func (s *Service) DeleteExpiredDrafts(ctx context.Context) (int64, error) {
-	return s.cfg.DB.DeleteExpiredIntakeDrafts(ctx, s.cfg.Now())
+	n, err := s.cfg.DB.DeleteExpiredIntakeDrafts(ctx, s.cfg.Now())
+	return n, errors.Join(err, s.deleteOldFormMarks(ctx))
 }
 
 func jsonBytes(v any) ([]byte, error) {

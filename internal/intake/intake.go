@@ -186,7 +186,15 @@ func (s *Service) Submit(ctx context.Context, d *report.Draft, channelID string,
 // because the report concerns them: their keys are never wrapped, so they
 // cannot read it even with the database (CW-5).
 func (s *Service) SubmitExcluding(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string) (Receipt, error) {
-	rc, err := s.submit(ctx, d, channelID, answers, exclude, nil)
+	return s.SubmitForm(ctx, d, channelID, answers, exclude, "")
+}
+
+// SubmitForm is SubmitExcluding for a form that carried formToken (see
+// NewFormToken): ErrAlreadySubmitted, and nothing stored, when a report
+// was already stored from that form.
+func (s *Service) SubmitForm(ctx context.Context, d *report.Draft, channelID string, answers questionnaire.Answers, exclude []string,
+	formToken string) (Receipt, error) {
+	rc, err := s.submit(ctx, d, channelID, answers, exclude, s.markForms(ctx, nil, formToken))
 	if err != nil {
 		s.Abandon(ctx, d)
 	}

@@ -52,6 +52,9 @@ type OralReport struct {
 	// HeldOn is the day of the call or meeting, which can precede the
 	// day it is recorded; zero means today. A later day is refused.
 	HeldOn time.Time
+	// FormToken is the staff form's token (see NewFormToken), or "": the
+	// form posted again stores no second report (ErrAlreadySubmitted).
+	FormToken string
 }
 
 // OralReceipt is the receipt to hand to the whistleblower (shown once)
@@ -128,7 +131,7 @@ func (s *Service) submitOral(ctx context.Context, d *report.Draft, o OralReport)
 		AuthorType: store.AuthorStaff, AuthorID: o.StaffID, CreatedAt: now,
 		Body: keys.Seal(*d.Keys.Case, raw, report.ADJournal(s.cfg.Tenant, d.ID, entryID))}
 	log := audit.New(s.cfg.DB, s.cfg.Now)
-	rc, err := s.submit(ctx, d, o.Channel, o.Answers, nil, func(tx *store.Tx) error {
+	rc, err := s.submit(ctx, d, o.Channel, o.Answers, nil, s.markForms(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertOralReport(ctx, store.OralReport{TenantID: s.cfg.Tenant, ReportID: d.ID, Source: o.Source,
 			ConsentRecording: o.ConsentRecording, CreatedBy: o.StaffID, CreatedAt: now}); err != nil {
 			return err
@@ -139,7 +142,7 @@ func (s *Service) submitOral(ctx context.Context, d *report.Draft, o OralReport)
 		_, err := log.RecordTx(ctx, tx, audit.Entry{TenantID: s.cfg.Tenant, ActorType: audit.ActorStaff, ActorID: o.StaffID,
 			Action: audit.ActionCaseJournal, ObjectType: audit.ObjectCase, ObjectID: d.ID, Detail: "oral_report." + o.Source})
 		return err
-	})
+	}, o.FormToken))
 	if err != nil {
 		return OralReceipt{}, err
 	}

@@ -787,6 +787,20 @@ ALTER TABLE reports ADD COLUMN task_due_at INT64 NOT NULL DEFAULT 90071992547409
 CREATE INDEX reports_due_any ON reports (tenant_id, (CASE WHEN task_due_at < next_due_at THEN task_due_at ELSE next_due_at END),
 	received_at DESC, report_id DESC);
 `,
+	// 17: forms already sent. A report form carries a random token; its
+	// hash is recorded in the report's transaction, so a form posted again
+	// (a refresh of the receipt page, a second click) is recognised and
+	// not stored twice. Nothing links a mark to its report, and used_on is
+	// a day, coarser than the report's own time; marks go after 30 days.
+	`
+CREATE TABLE submitted_forms (
+	tenant_id TEXT NOT NULL,
+	mark      TEXT NOT NULL,
+	used_on   INT64 NOT NULL,
+	PRIMARY KEY (tenant_id, mark)
+);
+CREATE INDEX submitted_forms_used_on ON submitted_forms (used_on);
+`,
 }
 
 func (db *DB) ddl(s string) string {

@@ -199,9 +199,9 @@ func TestConfirmStripsMetadataByDefault(t *testing.T) {
 		e.doJSON(e.staff.URL, "GET", "/api/v1/staff/cases", e.staffLogin(e.handler), nil, http.StatusOK, &inbox)
 		cp := e.page(e.staff.URL, "/cases/"+inbox.Cases[0].ID+"?lang=en", hc, http.StatusOK)
 		htmlWant(t, "case page", cp, "holiday.jpg: hidden information was removed at upload (Author, GPS position")
-		// A draft is used once.
-		if status, body := e.confirmStep2(map[string]string{"draft": token}); status != http.StatusNotFound ||
-			!strings.Contains(body, "can no longer be sent") {
+		// A draft is used once, and posting it again says so.
+		if status, body := e.confirmStep2(map[string]string{"draft": token}); status != http.StatusConflict ||
+			!strings.Contains(body, sentAlready) {
 			t.Errorf("second confirmation: %d", status)
 		}
 		if n, _ := e.countStored(); n != 1 {

@@ -132,7 +132,7 @@ func confirmProblems(c *i18n.Catalog, lang string, err error, bad []int, checks 
 // parkReport validates the answers, parks the draft and shows the
 // confirmation page.
 func (s *Server) parkReport(w http.ResponseWriter, r *http.Request, lang string, ch intake.Channel, draft *report.Draft,
-	fields map[string][]string, answers questionnaire.Answers, checks []intake.FileCheck, filesDropped bool) {
+	fields map[string][]string, answers questionnaire.Answers, checks []intake.FileCheck, filesDropped bool, formToken string) {
 	ctx := r.Context()
 	back := "/report/" + url.PathEscape(ch.ID)
 	if err := s.d.Intake.Validate(ctx, ch.ID, answers, fields["exclude"]); err != nil {
@@ -145,7 +145,7 @@ func (s *Server) parkReport(w http.ResponseWriter, r *http.Request, lang string,
 		s.errorPage(w, r, lang, err, back)
 		return
 	}
-	token, err := s.d.Intake.Park(ctx, draft, ch.ID, answers, fields["exclude"], checks)
+	token, err := s.d.Intake.Park(ctx, draft, ch.ID, answers, fields["exclude"], checks, formToken)
 	if err != nil {
 		s.errorPage(w, r, lang, err, back)
 		return
@@ -177,6 +177,12 @@ func (s *Server) reportConfirm(w http.ResponseWriter, r *http.Request) {
 	if err != nil || len(bad) > 0 {
 		checks, _, cerr := s.d.Intake.DraftChecks(r.Context(), token)
 		if errors.Is(err, intake.ErrNoDraft) || errors.Is(cerr, intake.ErrNoDraft) {
+			// The draft is gone because its report was stored: this is
+			// the confirmation posted again, not an expired draft.
+			if sent, ferr := s.d.Intake.FormSubmitted(r.Context(), token); sent || ferr != nil {
+				s.errorPage(w, r, lang, cmp.Or(ferr, intake.ErrAlreadySubmitted), back)
+				return
+			}
 			s.pages.message(w, r, http.StatusNotFound, lang, "error.title", back, "confirm.start_again", "confirm.expired")
 			return
 		}

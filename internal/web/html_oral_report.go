@@ -55,6 +55,7 @@ type oralReportData struct {
 	Consent     string // "yes", "no" or "" (not asked yet)
 	Handovers   []option
 	Errors      map[string]string // source, held_on, wb_lang, consent, handover
+	FormToken   string            // a second post of the form records nothing (intake.NewFormToken)
 }
 
 // oralReceiptData is the page that shows the receipt of an oral report once.
@@ -156,7 +157,7 @@ func (s *Server) renderOralReport(w http.ResponseWriter, r *http.Request, lang s
 	}
 	today := s.d.Now().In(loc).Format(time.DateOnly)
 	d := oralReportData{ChannelID: ch.ID, ChannelName: ch.Name.In(lang), Action: withLang("/oral-reports", lang),
-		HeldOn: today, Today: today, Errors: errs}
+		HeldOn: today, Today: today, Errors: errs, FormToken: formToken(form)}
 	if several {
 		d.ChangeURL = withLang("/oral-reports/new", lang)
 	}
@@ -267,7 +268,14 @@ func (s *Server) oralReportSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Lang = wbLang
 	rc, err := s.d.Intake.SubmitOral(r.Context(), d, intake.OralReport{StaffID: st.UserID, Channel: ch.ID, Answers: answers,
-		Source: source, ConsentRecording: consent == "yes", HeldOn: heldOn})
+		Source: source, ConsentRecording: consent == "yes", HeldOn: heldOn, FormToken: f.Get("form_token")})
+	if errors.Is(err, intake.ErrAlreadySubmitted) {
+		// A refresh of the receipt page re-sent the form: the report is
+		// recorded once, and its case is in the inbox.
+		s.pages.message(w, r, http.StatusConflict, lang, "staff.oral.sent_already.title", "/", "staff.case.back",
+			"staff.oral.sent_already.body")
+		return
+	}
 	if errors.As(err, &verr) {
 		s.renderOralReport(w, r, lang, http.StatusUnprocessableEntity, token, ch, len(chs) > 1, f, verr, errs)
 		return

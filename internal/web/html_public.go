@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -136,6 +137,9 @@ type reportFormData struct {
 	// IdentityRequired: the organisation does not accept anonymous
 	// reports (RC-1), so the identity questions must be answered.
 	IdentityRequired bool
+	// FormToken makes a second post of this form recognisable (see
+	// intake.NewFormToken).
+	FormToken string
 }
 
 func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
@@ -177,7 +181,7 @@ func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, lang s
 	d := reportFormData{ChannelName: ch.Name.In(lang), Description: ch.Description.In(lang),
 		Action:       withLang("/report/"+url.PathEscape(ch.ID), lang),
 		FilesHint:    c.T(lang, "form.files.hint", maxFiles, formatSize(s.d.Intake.MaxFileSize())),
-		FilesDropped: filesDropped}
+		FilesDropped: filesDropped, FormToken: formToken(form)}
 	for _, h := range ch.Excludable {
 		d.Exclude = append(d.Exclude, option{Value: h.ID, Label: h.Name, Selected: slices.Contains(form["exclude"], h.ID)})
 	}
@@ -250,6 +254,15 @@ func (s *Server) questionFields(lang string, qs questionnaire.Questionnaire, for
 	return fields, identity, errs
 }
 
+// formToken keeps the token of a form shown again with its errors (it
+// was not used: nothing was stored) and gives a new form a new one.
+func formToken(form map[string][]string) string {
+	if t := form["form_token"]; len(t) == 1 && t[0] != "" {
+		return t[0]
+	}
+	return intake.NewFormToken()
+}
+
 type receiptData struct {
 	Code       string
 	CaseNumber int64
@@ -294,6 +307,17 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
 	// The page's language goes with the report, so the outcome message
 	// is sent in it (a tag of three values; it identifies no one).
 	draft.Lang = lang
+	// A form posted again is answered before anything else is done with
+	// it; the commit checks once more, for two posts at the same time.
+	sentToken := ""
+	if t := fields["form_token"]; len(t) == 1 {
+		sentToken = t[0]
+	}
+	if sent, err := s.d.Intake.FormSubmitted(ctx, sentToken); sent || err != nil {
+		s.d.Intake.Abandon(ctx, draft)
+		s.errorPage(w, r, lang, cmp.Or(err, intake.ErrAlreadySubmitted), back)
+		return
+	}
 	answers := ch.Questionnaire.FromForm(fields)
 	// Files that reveal something (RC-5) park the report for the
 	// metadata confirmation step instead of committing it.
@@ -304,10 +328,10 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if intake.NeedsConfirmation(checks) {
-		s.parkReport(w, r, lang, ch, draft, fields, answers, checks, files > 0)
+		s.parkReport(w, r, lang, ch, draft, fields, answers, checks, files > 0, sentToken)
 		return
 	}
-	rc, err := s.d.Intake.SubmitExcluding(ctx, draft, ch.ID, answers, fields["exclude"])
+	rc, err := s.d.Intake.SubmitForm(ctx, draft, ch.ID, answers, fields["exclude"], sentToken)
 	var verr *questionnaire.ValidationError
 	if errors.As(err, &verr) {
 		s.renderReportForm(w, r, lang, http.StatusUnprocessableEntity, ch, fields, verr, files > 0)

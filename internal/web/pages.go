@@ -258,6 +258,13 @@ func (p *pages) message(w http.ResponseWriter, r *http.Request, status int, lang
 	p.render(w, r, status, "message", v)
 }
 
+// alreadySent answers a report form posted again after its report was
+// stored. The receipt cannot be shown again: it is stored nowhere.
+func (p *pages) alreadySent(w http.ResponseWriter, r *http.Request, lang string) {
+	p.message(w, r, http.StatusConflict, lang, "sent_already.title", "/", "sent_already.link",
+		"sent_already.not_again", "sent_already.receipt", "sent_already.lost")
+}
+
 func (p *pages) notFound(w http.ResponseWriter, r *http.Request) {
 	p.message(w, r, http.StatusNotFound, pageLang(r, ""), "error.title", "/", "error.back", "error.not_found")
 }
@@ -280,6 +287,10 @@ func (s *Server) pageFailed(w http.ResponseWriter, r *http.Request, lang string,
 // errorPage shows a classified error as a page with the fitting status.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, lang string, err error, back string) {
 	pr := classify(err)
+	if pr.code == "already_submitted" {
+		s.pages.alreadySent(w, r, lang)
+		return
+	}
 	key := "error.bad_request"
 	switch pr.status {
 	case http.StatusNotFound:

@@ -173,6 +173,8 @@ func classify(err error) *problem {
 		return out
 	case errors.Is(err, report.ErrFileTooLarge), errors.As(err, &mbe):
 		return &problem{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: "the upload is larger than allowed"}
+	case errors.Is(err, intake.ErrAlreadySubmitted):
+		return &problem{status: http.StatusConflict, code: "already_submitted", msg: err.Error()}
 	case errors.Is(err, intake.ErrUnknownChannel):
 		return &problem{status: http.StatusUnprocessableEntity, code: "unknown_channel", msg: "no such channel"}
 	case errors.Is(err, report.ErrEmptyMessage), errors.Is(err, report.ErrMessageTooLong), errors.Is(err, report.ErrInvalidText):
