@@ -27,7 +27,9 @@ import (
 // The identity answers are not part of the export. Transcripts and
 // minutes of an oral report go in case.pdf (every version, with its state
 // and whether the whistleblower's approval verifies) and, as written, in
-// transcripts/ as UTF-8 text.
+// transcripts/ as UTF-8 text. The whistleblower's meeting requests (RC-2)
+// go in case.pdf with their answers, so that an export confirmed for
+// deletion holds the case_tasks rows the deletion removes.
 //
 // Each export has an id (that of its journal entry), carried in the zip's
 // comment; the SHA-256 of the streamed zip is recorded once the last byte
@@ -99,6 +101,10 @@ func (s *Service) Export(ctx context.Context, st *accounts.Staff, reportID strin
 	if err != nil {
 		return nil, err
 	}
+	meetings, err := report.LoadTasks(ctx, s.cfg.DB, c.Keys.Report, st.TenantID, reportID)
+	if err != nil {
+		return nil, err
+	}
 	names := zipNames(v.Files)
 	e := &CaseExport{Name: fmt.Sprintf("case-%d.zip", c.Report.CaseNumber), ID: store.NewID(), s: s, c: c}
 	e.texts = transcriptTexts(transcripts)
@@ -107,7 +113,8 @@ func (s *Service) Export(ctx context.Context, st *accounts.Staff, reportID strin
 		e.files = append(e.files, exportFile{id: f.ID, name: names[i], modified: f.CreatedAt})
 		fileIDs = append(fileIDs, f.ID)
 	}
-	if e.pdf, err = casePDF(v, journal, persons, names, loc, s.cfg.Now(), caseOral{Report: oral, Transcripts: transcripts}); err != nil {
+	if e.pdf, err = casePDF(v, journal, persons, names, loc, s.cfg.Now(), caseOral{Report: oral, Transcripts: transcripts},
+		meetings); err != nil {
 		return nil, err
 	}
 	entry, err := sealEntry(*c.Keys.Case, store.JournalEntry{TenantID: st.TenantID, ReportID: reportID, ID: e.ID,
@@ -261,7 +268,7 @@ type caseOral struct {
 }
 
 func casePDF(v report.View, journal []JournalView, persons []store.Person, fileNames []string, loc *time.Location, now time.Time,
-	oral caseOral) ([]byte, error) {
+	oral caseOral, tasks []report.TaskView) ([]byte, error) {
 	d := newPDF(fmt.Sprintf("Case %d", v.CaseNumber), now)
 	d.small("Exported from Varsel on " + pdfTime(now, loc) + ". The identity of the reporting person, if given, is not part of this export.")
 	d.heading("State and deadlines")
@@ -326,6 +333,7 @@ func casePDF(v report.View, journal []JournalView, persons []store.Person, fileN
 			d.field(head, t.Text)
 		}
 	}
+	meetingSection(d, tasks, oral.Transcripts, loc)
 
 	d.heading("Messages")
 	if len(v.Messages) == 0 {
@@ -364,6 +372,73 @@ func casePDF(v report.View, journal []JournalView, persons []store.Person, fileN
 		d.field(head, journalLines(j))
 	}
 	return d.bytes()
+}
+
+// meetingSection lists the whistleblower's meeting requests (RC-2) with
+// the handlers' answers. The section is always there, "None." included,
+// so that a reader of the export can tell that none were made.
+func meetingSection(d *pdfDoc, tasks []report.TaskView, transcripts []report.TranscriptView, loc *time.Location) {
+	d.heading("Meeting requests")
+	d.small("The reporting person's requests to meet in person (Directive art. 9(2)), as written, and the handlers' answers, which the reporting person reads.")
+	n := 0
+	for _, t := range tasks {
+		if t.Kind != store.TaskMeeting {
+			continue
+		}
+		n++
+		status := t.Status
+		switch t.Status {
+		case store.TaskDone:
+			status = MeetingHeld
+		case store.TaskDeclined:
+			status = MeetingDeclined
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "Requested: %s\nDue: %s\nStatus: %s\n", pdfTime(t.RequestedAt, loc), pdfTime(t.DueAt, loc), status)
+		request := t.Request
+		if request == "" {
+			request = "(no preferred times or contact given)"
+		}
+		fmt.Fprintf(&b, "Request: %s\n", request)
+		if t.Status != store.TaskOpen {
+			label := "Note"
+			if t.Status == store.TaskDeclined {
+				label = "Reason"
+			}
+			answer := t.Answer
+			if answer == "" {
+				answer = "-"
+			}
+			fmt.Fprintf(&b, "%s: %s\n", label, answer)
+			// Staff are named as in the journal: by type and user id.
+			fmt.Fprintf(&b, "Closed by: %s %s, %s\n", store.AuthorStaff, t.ClosedBy, pdfTime(t.ClosedAt, loc))
+		}
+		if t.OralReportID != "" {
+			fmt.Fprintf(&b, "Minutes: %s\n", minutesName(t.OralReportID, transcripts))
+		}
+		d.field(fmt.Sprintf("Meeting request %d: %s", n, status), strings.TrimRight(b.String(), "\n"))
+	}
+	if n == 0 {
+		d.para("None.")
+	}
+}
+
+// minutesName names a transcript document as the transcripts section and
+// the zip do: its short id, and the file of its latest version.
+func minutesName(docID string, transcripts []report.TranscriptView) string {
+	name := "Document " + shortID(docID)
+	texts := transcriptTexts(transcripts)
+	last := -1
+	for i, t := range transcripts {
+		if t.DocID == docID && (last < 0 || t.Version > transcripts[last].Version) {
+			last = i
+		}
+	}
+	if last >= 0 {
+		t := transcripts[last]
+		name += fmt.Sprintf(", version %d: %s (transcripts/%s)", t.Version, t.State, texts[last].name)
+	}
+	return name
 }
 
 // journalLines lists the filled fields of a journal entry.

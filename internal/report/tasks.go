@@ -137,6 +137,7 @@ type TaskView struct {
 	Request      string
 	Answer       string
 	OralReportID string
+	ClosedBy     string // the user id of the handler who closed it
 	ClosedAt     time.Time
 }
 
@@ -149,7 +150,7 @@ func LoadTasks(ctx context.Context, db *store.DB, k keys.Key, tenantID, reportID
 	out := make([]TaskView, 0, len(rows))
 	for _, t := range rows {
 		v := TaskView{ID: t.ID, Kind: t.Kind, Status: t.Status, RequestedAt: t.RequestedAt, DueAt: t.DueAt,
-			OralReportID: t.OralReportID, ClosedAt: t.ClosedAt}
+			OralReportID: t.OralReportID, ClosedBy: t.ClosedBy, ClosedAt: t.ClosedAt}
 		if v.Request, err = OpenTaskText(k, t, TaskPartRequest, t.Request); err != nil {
 			return nil, err
 		}
