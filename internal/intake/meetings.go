@@ -46,6 +46,16 @@ func (s *Service) RequestMeeting(ctx context.Context, wb *Whistleblower, text st
 	t.Request = report.SealTaskText(wb.Keys.Report, t, report.TaskPartRequest, text)
 	log := audit.New(s.cfg.DB, s.cfg.Now)
 	err = s.cfg.DB.InTx(ctx, func(tx *store.Tx) error {
+		// The session's copy of the report may be older than a close
+		// that committed since: check again under the row lock, which a
+		// close also takes, so a request cannot land on a closed case.
+		c, err := tx.LockRetentionCase(ctx, r.TenantID, r.ID)
+		if err != nil {
+			return err
+		}
+		if !c.ClosedAt.IsZero() {
+			return ErrReportClosed
+		}
 		open, err := tx.OpenTaskCount(ctx, r.TenantID, r.ID, store.TaskMeeting)
 		if err != nil {
 			return err
