@@ -6,9 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,19 +73,7 @@ func (e *env) exportCase(t *testing.T, st *accounts.Staff, id string) (*cases.Ca
 	if err != nil {
 		t.Fatal(err)
 	}
-	tool, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Skip("pdftotext (poppler-utils) not installed")
-	}
-	path := filepath.Join(t.TempDir(), "case.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(tool, "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x, buf.Bytes(), strings.Join(strings.Fields(string(out)), " ")
+	return x, buf.Bytes(), cases.PDFWords(t, pdf)
 }
 
 func wantInPDF(t *testing.T, what, text string, want ...string) {

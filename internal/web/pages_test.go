@@ -12,14 +12,7 @@ import (
 // Pages are parsed on first use, so a broken template would otherwise only
 // show when somebody opens that page.
 func TestEveryPageTemplateParses(t *testing.T) {
-	cat, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := newPages(cat, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testPages(t)
 	for _, name := range pageNames {
 		tmpl, err := p.template(name)
 		if err != nil {
@@ -57,6 +50,14 @@ func TestEveryTemplateFileBelongsToAPage(t *testing.T) {
 }
 
 func TestUnknownPageIsAnError(t *testing.T) {
+	p := testPages(t)
+	if _, err := p.template("no-such-page"); err == nil {
+		t.Fatal("an unknown page parsed")
+	}
+}
+
+func testPages(t *testing.T) *pages {
+	t.Helper()
 	cat, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +66,5 @@ func TestUnknownPageIsAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.template("no-such-page"); err == nil {
-		t.Fatal("an unknown page parsed")
-	}
+	return p
 }
