@@ -221,7 +221,7 @@ func (a *App) init(ctx context.Context) error {
 	kdf := keys.NewKDF(0)
 	a.Intake = intake.New(intake.Config{DB: a.DB, Blobs: blobs, KDF: kdf, Params: cfg.ReceiptParams, Pepper: pepper,
 		Tenant: org.DefaultTenant, MaxFileSize: cfg.MaxFileSize, Now: cfg.Now, Logger: cfg.Logger})
-	a.Cases = cases.New(cases.Config{DB: a.DB, Blobs: blobs, MaxFileSize: cfg.MaxFileSize, Now: cfg.Now})
+	a.Cases = cases.New(cases.Config{DB: a.DB, Blobs: blobs, MaxFileSize: cfg.MaxFileSize, Now: cfg.Now, Logger: cfg.Logger})
 	a.Accounts = accounts.New(accounts.Config{DB: a.DB, KDF: kdf, Params: cfg.PasswordParams,
 		Tenant: org.DefaultTenant, Issuer: issuer, Now: cfg.Now})
 	a.Catalog, err = i18n.Load()

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"time"
 
@@ -30,6 +31,9 @@ type Config struct {
 	Blobs       blob.Store
 	MaxFileSize int64
 	Now         func() time.Time
+	// Logger takes what cannot be returned (a cache that failed to keep);
+	// ids only, never content. Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Service implements the handler's actions. Every read and change is
@@ -38,12 +42,18 @@ type Config struct {
 type Service struct {
 	cfg   Config
 	audit *audit.Log
+	// conversions shares the conversion of an office source among
+	// concurrent page previews of one anonymised copy.
+	conversions conversionFlights
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	return &Service{cfg: cfg, audit: audit.New(cfg.DB, cfg.Now)}
 }

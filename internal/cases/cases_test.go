@@ -45,6 +45,7 @@ func (c *clock) Advance(d time.Duration) {
 
 type env struct {
 	db     *store.DB
+	blobs  blob.Store
 	clock  *clock
 	acc    *accounts.Service
 	intake *intake.Service
@@ -62,7 +63,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		t.Fatal(err)
 	}
 	kdf := keys.NewKDF(2)
-	return &env{db: db, clock: c,
+	return &env{db: db, blobs: fs, clock: c,
 		acc: accounts.New(accounts.Config{DB: db, KDF: kdf, Params: keys.TestParams, Tenant: tenant, Now: c.Now}),
 		intake: intake.New(intake.Config{DB: db, Blobs: fs, KDF: kdf, Params: keys.TestParams, Pepper: bytes.Repeat([]byte{7}, 32),
 			Tenant: tenant, Now: c.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}),

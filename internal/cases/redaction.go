@@ -614,6 +614,7 @@ func (s *Service) CreateRedaction(ctx context.Context, st *accounts.Staff, repor
 	}
 	b := redactionBody{FileName: meta.Name, MediaType: meta.ContentType, Text: isPlainText(meta, data), Pages: 1,
 		Lang: redactLang(in.Lang), Preparers: []string{st.UserID}}
+	var converted []byte
 	if b.Text {
 		engine := detect.Default()
 		if len(persons) > 0 {
@@ -625,7 +626,7 @@ func (s *Service) CreateRedaction(ctx context.Context, st *accounts.Staff, repor
 		}
 		b.MediaType = "text/plain; charset=utf-8"
 	} else {
-		a, err := docredact.Analyse(ctx, meta.Name, data, docredact.Options{Persons: persons, OCR: true, Lang: b.Lang})
+		a, err := docredact.Analyse(ctx, meta.Name, data, docredact.Options{Persons: persons, OCR: true, Lang: b.Lang, KeepConverted: true})
 		if err != nil {
 			return RedactionView{}, engineError(err)
 		}
@@ -635,11 +636,23 @@ func (s *Service) CreateRedaction(ctx context.Context, st *accounts.Staff, repor
 				Page: f.Page, Source: f.Source, Start: f.Start, End: f.End, Value: f.Text, Areas: f.Areas,
 				Redact: f.Score >= DefaultRedactScore})
 		}
+		converted = a.Converted
 	}
 	now := s.cfg.Now()
 	x := store.Redaction{TenantID: st.TenantID, ID: store.NewID(), ReportID: reportID, FileID: in.FileID,
 		State: store.RedactionDraft, CreatedBy: st.UserID, CreatedAt: now}
+	if converted != nil {
+		// The analysis converted the office file already: its PDF is
+		// kept for the page previews (redaction_conversion.go).
+		if x.ConversionKey, x.Conversion, err = s.storeConversion(ctx, c, x, sourceDigest(data), converted); err != nil {
+			return RedactionView{}, err
+		}
+	}
+	kept := x.ConversionKey
 	if x, err = s.redactionStep(ctx, st, c, x, b, "draft", journalBody{}); err != nil {
+		if kept != "" {
+			s.cfg.Blobs.Delete(context.WithoutCancel(ctx), kept)
+		}
 		return RedactionView{}, err
 	}
 	v := redactionView(x, b, st.UserID)
@@ -897,6 +910,8 @@ func (s *Service) ApproveRedaction(ctx context.Context, st *accounts.Staff, repo
 		s.cfg.Blobs.Delete(context.WithoutCancel(ctx), blobKey)
 		return RedactionView{}, err
 	}
+	// Previews of an approved copy come from its output.
+	s.dropConversion(context.WithoutCancel(ctx), x)
 	return redactionView(x, b, st.UserID), nil
 }
 

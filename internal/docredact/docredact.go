@@ -77,6 +77,12 @@ type Analysis struct {
 	// them was analysed, and the handler should run with OCR or mark
 	// areas by hand.
 	TextlessPages []int
+	// Converted is, for an office file analysed with
+	// Options.KeepConverted, the PDF it was converted to (what
+	// ConvertOffice returns), for PreviewConvertedPage; nil otherwise,
+	// and when the PDF is larger than Tools.MaxInput. It holds the
+	// document's content in clear.
+	Converted []byte
 }
 
 // Options control Analyse and Redact.
@@ -101,6 +107,11 @@ type Options struct {
 	// Tools runs the external programs with their limits; nil means
 	// DefaultTools.
 	Tools *Tools
+	// KeepConverted makes Analyse return an office file's conversion in
+	// Analysis.Converted, so that page previews need not convert again.
+	// Redact ignores it: it always converts, so its output depends on
+	// the input alone.
+	KeepConverted bool
 }
 
 func (o Options) engine() *detect.Engine {

@@ -1,6 +1,7 @@
 package docredact
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -52,10 +53,46 @@ type Preview struct {
 // will show; give it the original with the current areas, or an already
 // redacted copy with none. Plain text has no pages: ErrUnsupported.
 func PreviewPage(ctx context.Context, data []byte, page int, areas []Area, opt PreviewOptions) (*Preview, error) {
-	t := &DefaultTools
-	if opt.Tools != nil {
-		t = opt.Tools
+	t := opt.tools()
+	if page < 1 {
+		return nil, fmt.Errorf("%w: page %d", ErrNoPage, page)
 	}
+	k, err := t.kindOf(data)
+	if err != nil {
+		return nil, err
+	}
+	return t.preview(ctx, data, k, page, areas, opt)
+}
+
+// PreviewConvertedPage is PreviewPage for an office file given as the PDF
+// that ConvertOffice (or Analyse with KeepConverted) made of it: the same
+// rendering, sandbox and burning, without running LibreOffice again, so
+// its pixels are those PreviewPage gives for the office file itself. The
+// PDF is parsed as untrusted input like any other.
+func PreviewConvertedPage(ctx context.Context, pdf []byte, page int, areas []Area, opt PreviewOptions) (*Preview, error) {
+	t := opt.tools()
+	if page < 1 {
+		return nil, fmt.Errorf("%w: page %d", ErrNoPage, page)
+	}
+	if int64(len(pdf)) > t.MaxInput {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d MiB", ErrTooLarge, len(pdf), t.MaxInput>>20)
+	}
+	if scrub.Detect(bytes.NewReader(pdf), int64(len(pdf))) != scrub.KindPDF {
+		return nil, fmt.Errorf("%w: a converted office file is not a PDF", ErrMalformed)
+	}
+	return t.preview(ctx, pdf, scrub.KindPDF, page, areas, opt)
+}
+
+func (opt PreviewOptions) tools() *Tools {
+	if opt.Tools != nil {
+		return opt.Tools
+	}
+	return &DefaultTools
+}
+
+// preview renders page of data, of kind k, for PreviewPage and
+// PreviewConvertedPage.
+func (t *Tools) preview(ctx context.Context, data []byte, k scrub.Kind, page int, areas []Area, opt PreviewOptions) (*Preview, error) {
 	dpi := opt.DPI
 	if dpi <= 0 {
 		dpi = DefaultPreviewDPI
@@ -66,13 +103,6 @@ func PreviewPage(ctx context.Context, data []byte, page int, areas []Area, opt P
 	}
 	if maxPx > t.MaxPagePixels {
 		maxPx = t.MaxPagePixels
-	}
-	if page < 1 {
-		return nil, fmt.Errorf("%w: page %d", ErrNoPage, page)
-	}
-	k, err := t.kindOf(data)
-	if err != nil {
-		return nil, err
 	}
 	if k == kindText {
 		return nil, fmt.Errorf("%w: plain text has no pages to preview", ErrUnsupported)
@@ -85,6 +115,7 @@ func PreviewPage(ctx context.Context, data []byte, page int, areas []Area, opt P
 	var (
 		img   image.Image
 		pages int
+		err   error
 	)
 	switch {
 	case k.IsImage():

@@ -801,6 +801,17 @@ CREATE TABLE submitted_forms (
 );
 CREATE INDEX submitted_forms_used_on ON submitted_forms (used_on);
 `,
+	// 18: the PDF an office file was converted to for an anonymised copy,
+	// kept so that page previews do not run LibreOffice for every page.
+	// The PDF is an age stream in the blob store under conversion_key (a
+	// random id, in clear so that the sweeper, a purge and the deletion
+	// of the case find it); conversion is its identity and the digest of
+	// the source it was made from, sealed under the case key.
+	`
+ALTER TABLE case_redactions ADD COLUMN conversion_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE case_redactions ADD COLUMN conversion BYTES;
+CREATE INDEX case_redactions_conversion ON case_redactions (conversion_key);
+`,
 }
 
 func (db *DB) ddl(s string) string {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -24,6 +25,13 @@ const (
 // BlobKey once approved. GateChecks names the checks of the release gate
 // that found a confirmed value at the last attempt (check names only, never
 // values), GateLeaks how many values they found.
+//
+// ConversionKey and Conversion keep, for a copy of an office file, the PDF
+// its source was converted to (an age stream under ConversionKey; its
+// identity and the source's digest sealed in Conversion), so that page
+// previews need not convert again. They are a cache, not part of the
+// copy: UpdateRedaction leaves them alone, and SetRedactionConversion and
+// ClearRedactionConversion change them without moving the version.
 type Redaction struct {
 	TenantID    string
 	ID          string
@@ -45,17 +53,22 @@ type Redaction struct {
 	DecidedAt   time.Time
 	ReleasedBy  string
 	ReleasedAt  time.Time
+
+	ConversionKey string
+	Conversion    []byte
 }
 
 const redactionColumns = `tenant_id, redaction_id, report_id, file_id, state, version, body, blob_key, gate_checks, gate_leaks,
-	created_by, created_at, updated_by, updated_at, submitted_by, submitted_at, decided_by, decided_at, released_by, released_at`
+	created_by, created_at, updated_by, updated_at, submitted_by, submitted_at, decided_by, decided_at, released_by, released_at,
+	conversion_key, conversion`
 
 func scanRedaction(r rowScanner) (Redaction, error) {
 	var x Redaction
 	var created, updated int64
 	var submitted, decided, released *int64
 	err := r.Scan(&x.TenantID, &x.ID, &x.ReportID, &x.FileID, &x.State, &x.Version, &x.Body, &x.BlobKey, &x.GateChecks, &x.GateLeaks,
-		&x.CreatedBy, &created, &x.UpdatedBy, &updated, &x.SubmittedBy, &submitted, &x.DecidedBy, &decided, &x.ReleasedBy, &released)
+		&x.CreatedBy, &created, &x.UpdatedBy, &updated, &x.SubmittedBy, &submitted, &x.DecidedBy, &decided, &x.ReleasedBy, &released,
+		&x.ConversionKey, &x.Conversion)
 	if err != nil {
 		return Redaction{}, err
 	}
@@ -67,10 +80,10 @@ func scanRedaction(r rowScanner) (Redaction, error) {
 // InsertRedaction stores a new draft.
 func (tx *Tx) InsertRedaction(ctx context.Context, x Redaction) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO case_redactions (tenant_id, redaction_id, report_id, file_id, state, version,
-		body, blob_key, gate_checks, gate_leaks, created_by, created_at, updated_by, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		body, blob_key, gate_checks, gate_leaks, created_by, created_at, updated_by, updated_at, conversion_key, conversion)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		x.TenantID, x.ID, x.ReportID, x.FileID, x.State, x.Version, x.Body, x.BlobKey, x.GateChecks, x.GateLeaks,
-		x.CreatedBy, ms(x.CreatedAt), x.UpdatedBy, ms(x.UpdatedAt))
+		x.CreatedBy, ms(x.CreatedAt), x.UpdatedBy, ms(x.UpdatedAt), x.ConversionKey, x.Conversion)
 	if err != nil {
 		return fmt.Errorf("store: insert redaction: %w", duplicate(err))
 	}
@@ -130,28 +143,71 @@ func (db *DB) Redaction(ctx context.Context, tenantID, reportID, redactionID str
 	return x, nil
 }
 
-// redactionBlobs lists the output blobs of a case's copies, or of the
-// copies of one file when fileID is set.
+// SetRedactionConversion records the kept conversion of a copy that has
+// none and no output yet (a copy approved meanwhile needs none): key names
+// its blob, sealed its sealed description. Otherwise, and when the copy is
+// gone, it returns ErrStateChanged and the caller deletes the blob.
+func (db *DB) SetRedactionConversion(ctx context.Context, tenantID, reportID, redactionID, key string, sealed []byte) error {
+	res, err := db.write.ExecContext(ctx, `UPDATE case_redactions SET conversion_key = $4, conversion = $5
+		WHERE tenant_id = $1 AND report_id = $2 AND redaction_id = $3 AND conversion_key = '' AND blob_key = ''`,
+		tenantID, reportID, redactionID, key, sealed)
+	if err != nil {
+		return fmt.Errorf("store: set redaction conversion: %w", err)
+	}
+	return oneRow(res, "set redaction conversion")
+}
+
+// ClearRedactionConversion forgets the kept conversion of a copy if it
+// is still the one under key; ErrStateChanged otherwise. The caller
+// deletes the blob.
+func (db *DB) ClearRedactionConversion(ctx context.Context, tenantID, reportID, redactionID, key string) error {
+	res, err := db.write.ExecContext(ctx, `UPDATE case_redactions SET conversion_key = '', conversion = NULL
+		WHERE tenant_id = $1 AND report_id = $2 AND redaction_id = $3 AND conversion_key = $4`,
+		tenantID, reportID, redactionID, key)
+	if err != nil {
+		return fmt.Errorf("store: clear redaction conversion: %w", err)
+	}
+	return oneRow(res, "clear redaction conversion")
+}
+
+func oneRow(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if n != 1 {
+		return ErrStateChanged
+	}
+	return nil
+}
+
+// redactionBlobs lists the blobs of a case's copies (outputs and kept
+// conversions), or of the copies of one file when fileID is set.
 func (tx *Tx) redactionBlobs(ctx context.Context, tenantID, reportID, fileID string) ([]string, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT blob_key FROM case_redactions
-		WHERE tenant_id = $1 AND report_id = $2 AND ($3 = '' OR file_id = $3) AND blob_key <> ''`, tenantID, reportID, fileID)
+	rows, err := tx.tx.QueryContext(ctx, `SELECT blob_key, conversion_key FROM case_redactions
+		WHERE tenant_id = $1 AND report_id = $2 AND ($3 = '' OR file_id = $3) AND (blob_key <> '' OR conversion_key <> '')`,
+		tenantID, reportID, fileID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list redaction blobs: %w", err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
+		var output, conversion string
+		if err := rows.Scan(&output, &conversion); err != nil {
 			return nil, fmt.Errorf("store: scan redaction blob: %w", err)
 		}
-		out = append(out, k)
+		for _, k := range []string{output, conversion} {
+			if k != "" {
+				out = append(out, k)
+			}
+		}
 	}
 	return out, rows.Err()
 }
 
 // deleteFileRedactions removes the anonymised copies of a purged file and
-// returns their output blobs: a copy must not outlive its original.
+// returns their blobs: a copy must not outlive its original.
 func (tx *Tx) deleteFileRedactions(ctx context.Context, tenantID, reportID, fileID string) ([]string, error) {
 	blobs, err := tx.redactionBlobs(ctx, tenantID, reportID, fileID)
 	if err != nil {

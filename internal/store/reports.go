@@ -292,7 +292,8 @@ func (db *DB) BlobReferenced(ctx context.Context, blobKey string) (bool, error) 
 	var n int
 	if err := db.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM files WHERE blob_key = $1)
 		+ (SELECT COUNT(*) FROM intake_draft_blobs WHERE blob_key = $1)
-		+ (SELECT COUNT(*) FROM case_redactions WHERE blob_key = $1)`, blobKey).Scan(&n); err != nil {
+		+ (SELECT COUNT(*) FROM case_redactions WHERE blob_key = $1)
+		+ (SELECT COUNT(*) FROM case_redactions WHERE conversion_key = $1)`, blobKey).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: blob referenced: %w", err)
 	}
 	return n > 0, nil
@@ -316,7 +317,8 @@ func (tx *Tx) DeleteReport(ctx context.Context, tenantID, reportID string) ([]st
 		blobs = append(blobs, k)
 	}
 	rows.Close()
-	// Anonymised copies are case content too: their outputs go with the case.
+	// Anonymised copies are case content too: their outputs and kept
+	// conversions go with the case.
 	redacted, err := tx.redactionBlobs(ctx, tenantID, reportID, "")
 	if err != nil {
 		return nil, err

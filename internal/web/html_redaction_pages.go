@@ -125,8 +125,9 @@ func (s *Server) redactionPageView(r *http.Request, lang string, x cases.Redacti
 }
 
 // redactionPageImage serves one page of a copy as a PNG for the review
-// page's <img>: rendered on each request from the sealed file (nothing is
-// cached in clear), with the security headers and no-store like every
+// page's <img>: rendered on each request from the sealed file, or for an
+// office file from its sealed kept conversion (nothing is kept in clear),
+// with the security headers and no-store like every
 // staff answer. Only holders of the case key see it; anyone else, and a
 // page the copy does not have, gets 404.
 func (s *Server) redactionPageImage(w http.ResponseWriter, r *http.Request) {
