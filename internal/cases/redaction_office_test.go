@@ -20,6 +20,7 @@ import (
 	"github.com/varsel/varsel/internal/blob"
 	"github.com/varsel/varsel/internal/cases"
 	"github.com/varsel/varsel/internal/docredact"
+	"github.com/varsel/varsel/internal/officetest"
 	"github.com/varsel/varsel/internal/org"
 	"github.com/varsel/varsel/internal/retention"
 	"github.com/varsel/varsel/internal/store"
@@ -31,44 +32,6 @@ import (
 // run LibreOffice again (redaction_conversion.go).
 
 const docxType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-// officeDOCX is a Word document of the given pages, each started on a new
-// page and holding its lines as paragraphs; no comments, no tracked
-// changes, no metadata.
-func officeDOCX(t testing.TB, pages ...[]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	put := func(name, body string) {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`)
-	put("_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`)
-	var body string
-	for i, lines := range pages {
-		for j, l := range lines {
-			br := ""
-			if i > 0 && j == 0 {
-				br = `<w:r><w:br w:type="page"/></w:r>`
-			}
-			body += `<w:p>` + br + `<w:r><w:rPr><w:sz w:val="28"/></w:rPr><w:t xml:space="preserve">` + l + `</w:t></w:r></w:p>`
-		}
-	}
-	put("word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>`+body+`</w:body></w:document>`)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // officePages is n pages of ordinary text, the first line of each page
 // carrying mark and the page number, so that a page and its content can be
@@ -135,7 +98,7 @@ func TestDA2OfficePagePreviewsRenderFromTheKeptConversionWithoutConvertingAgain(
 		ctx := context.Background()
 		cs := e.cases
 		h1 := e.staff(t, "preparer@example.org", org.DefaultChannel)
-		reportID, fileID := e.submitFile(t, "klage.docx", docxType, officeDOCX(t, officePages(3, "Klage")...))
+		reportID, fileID := e.submitFile(t, "klage.docx", docxType, officetest.DOCX(officePages(3, "Klage")...))
 
 		// The analysis converts once and keeps its conversion.
 		before := docredact.OfficeConversions()
@@ -224,7 +187,7 @@ func TestDA2OfficePagePreviewsRenderFromTheKeptConversionWithoutConvertingAgain(
 		// A kept conversion serves only the bytes it was made from: other
 		// bytes are converted and replace it, and the source's own
 		// bytes are then converted again.
-		other := officeDOCX(t, officePages(1, "Annet")...)
+		other := officetest.DOCX(officePages(1, "Annet")...)
 		before = docredact.OfficeConversions()
 		pdf, err := cs.ConvertedSourceOf(ctx, h1, reportID, v.ID, other)
 		if err != nil {
@@ -276,7 +239,7 @@ func TestDA2KeptConversionIsCiphertextInNoExportAndGoesWithTheCase(t *testing.T)
 		var rnd [6]byte
 		rand.Read(rnd[:])
 		mark := "MARKconv" + hex.EncodeToString(rnd[:])
-		reportID, fileID := e.submitFile(t, "klage.docx", docxType, officeDOCX(t, officePages(2, mark)...))
+		reportID, fileID := e.submitFile(t, "klage.docx", docxType, officetest.DOCX(officePages(2, mark)...))
 		approved, err := cs.CreateRedaction(ctx, h1, reportID, cases.RedactionStart{FileID: fileID})
 		requireEngine(t, err)
 		draft, err := cs.CreateRedaction(ctx, h1, reportID, cases.RedactionStart{FileID: fileID})

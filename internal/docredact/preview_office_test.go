@@ -1,12 +1,13 @@
 package docredact
 
 import (
-	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"testing"
+
+	"github.com/varsel/varsel/internal/officetest"
 )
 
 // Page previews of an office file from a conversion kept by the caller
@@ -14,43 +15,18 @@ import (
 
 // pagedDOCX is a Word document whose pages each start with a page break
 // and hold their lines as paragraphs.
-func pagedDOCX(t testing.TB, pages int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	put := func(name, body string) {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`)
-	put("_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`)
-	var body string
-	for p := 0; p < pages; p++ {
+func pagedDOCX(pages int) []byte {
+	out := make([][]string, pages)
+	for p := range out {
 		for l := 0; l < 20; l++ {
 			line := fmt.Sprintf("Side %d, linje %d: saken gjelder arbeidsmiljoet ved avdelingen.", p+1, l+1)
 			if l == 3 {
 				line = "Klager: " + testName + ", f.nr. " + testFnr
 			}
-			br := ""
-			if p > 0 && l == 0 {
-				br = `<w:r><w:br w:type="page"/></w:r>`
-			}
-			body += `<w:p>` + br + `<w:r><w:rPr><w:sz w:val="24"/></w:rPr><w:t xml:space="preserve">` + line + `</w:t></w:r></w:p>`
+			out[p] = append(out[p], line)
 		}
 	}
-	put("word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>`+body+`</w:body></w:document>`)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return officetest.DOCX(out...)
 }
 
 // samePixels tells whether two images have the same size and colours.
@@ -74,7 +50,7 @@ func samePixels(a, b image.Image) bool {
 func TestPreviewConvertedPageRendersTheOfficePagesWithoutConvertingAgain(t *testing.T) {
 	requireTools(t, "soffice", "pdfinfo", "pdftoppm", "pdftotext")
 	ctx := testCtx(t)
-	docx := pagedDOCX(t, 3)
+	docx := pagedDOCX(3)
 	if !IsOffice(docx) || IsOffice(blankPDF(1, "")) {
 		t.Fatal("IsOffice does not tell a DOCX from a PDF")
 	}
@@ -146,7 +122,7 @@ func TestPreviewConvertedPageRefusesWhatIsNotAConvertedPage(t *testing.T) {
 		want error
 	}{
 		{"an image", whitePNG(t, 20, 20), 1, ErrMalformed},
-		{"an office file itself", pagedDOCX(t, 1), 1, ErrMalformed},
+		{"an office file itself", pagedDOCX(1), 1, ErrMalformed},
 		{"page zero", blankPDF(1, ""), 0, ErrNoPage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,7 +152,7 @@ func TestPreviewConvertedPageRefusesWhatIsNotAConvertedPage(t *testing.T) {
 // counted in each iteration.
 func BenchmarkPreviewOfficePages(b *testing.B) {
 	requireTools(b, "soffice", "pdfinfo", "pdftoppm")
-	docx := pagedDOCX(b, 10)
+	docx := pagedDOCX(10)
 	b.Run("convert-each-page", func(b *testing.B) {
 		for b.Loop() {
 			for page := 1; page <= 5; page++ {
