@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/varsel/varsel/internal/accounts"
+	"github.com/varsel/varsel/internal/audit"
 	"github.com/varsel/varsel/internal/blob"
 	"github.com/varsel/varsel/internal/cases"
 	"github.com/varsel/varsel/internal/intake"
 	"github.com/varsel/varsel/internal/keys"
 	"github.com/varsel/varsel/internal/org"
 	"github.com/varsel/varsel/internal/questionnaire"
+	"github.com/varsel/varsel/internal/retention"
 	"github.com/varsel/varsel/internal/store"
 	"github.com/varsel/varsel/internal/store/storetest"
 	"github.com/varsel/varsel/internal/totp"
@@ -319,4 +321,26 @@ func TestReplyMarksTheCaseReadForTheReplierOnly(t *testing.T) {
 			}
 		}
 	})
+}
+
+// shred deletes a case the way the retention job does and returns the
+// blobs it leaves to delete after the commit.
+func (e *env) shred(t *testing.T, reportID string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var blobs []string
+	if err := e.db.InTx(ctx, func(tx *store.Tx) error {
+		rc, err := tx.LockRetentionCase(ctx, tenant, reportID)
+		if err != nil {
+			return err
+		}
+		blobs, _, err = retention.Shred(ctx, tx, audit.New(e.db, e.clock.Now), rc,
+			store.DeletionRecord{DeletedAt: e.clock.Now(), Basis: store.DeletionRetention},
+			audit.Entry{TenantID: tenant, ActorType: audit.ActorSystem, ActorID: retention.ActorID,
+				Action: audit.ActionRetentionDelete, ObjectType: audit.ObjectCase, ObjectID: reportID, Detail: retention.CategoryReport})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return blobs
 }

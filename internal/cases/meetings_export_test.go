@@ -11,12 +11,10 @@ import (
 	"time"
 
 	"github.com/varsel/varsel/internal/accounts"
-	"github.com/varsel/varsel/internal/audit"
 	"github.com/varsel/varsel/internal/cases"
 	"github.com/varsel/varsel/internal/intake"
 	"github.com/varsel/varsel/internal/org"
 	"github.com/varsel/varsel/internal/questionnaire"
-	"github.com/varsel/varsel/internal/retention"
 	"github.com/varsel/varsel/internal/store"
 	"github.com/varsel/varsel/internal/store/storetest"
 )
@@ -219,19 +217,7 @@ func TestRC2RT3ExportHoldsMeetingRequestsAndDeletionLeavesNoTask(t *testing.T) {
 
 		// The retention job's path shreds the other case the same way.
 		e.clock.Advance(time.Minute)
-		if err := db.InTx(ctx, func(tx *store.Tx) error {
-			rc, err := tx.LockRetentionCase(ctx, tenant, otherID)
-			if err != nil {
-				return err
-			}
-			_, _, err = retention.Shred(ctx, tx, audit.New(db, e.clock.Now), rc,
-				store.DeletionRecord{DeletedAt: e.clock.Now(), Basis: store.DeletionRetention},
-				audit.Entry{TenantID: tenant, ActorType: audit.ActorSystem, ActorID: retention.ActorID,
-					Action: audit.ActionRetentionDelete, ObjectType: audit.ObjectCase, ObjectID: otherID, Detail: retention.CategoryReport})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		e.shred(t, otherID)
 		rows := 0
 		if err := db.EachStoredValue(ctx, func(table string, v []byte) {
 			if table == "case_tasks" {

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/varsel/varsel/internal/accounts"
-	"github.com/varsel/varsel/internal/audit"
 	"github.com/varsel/varsel/internal/blob"
 	"github.com/varsel/varsel/internal/cases"
 	"github.com/varsel/varsel/internal/docredact"
@@ -357,20 +356,7 @@ func TestDA2KeptConversionIsCiphertextInNoExportAndGoesWithTheCase(t *testing.T)
 
 	// Shredding the case removes every blob: the file, the output and
 	// the draft's kept conversion.
-	var blobs []string
-	if err := db.InTx(ctx, func(tx *store.Tx) error {
-		rc, err := tx.LockRetentionCase(ctx, tenant, reportID)
-		if err != nil {
-			return err
-		}
-		blobs, _, err = retention.Shred(ctx, tx, audit.New(db, e.clock.Now), rc,
-			store.DeletionRecord{DeletedAt: e.clock.Now(), Basis: store.DeletionRetention},
-			audit.Entry{TenantID: tenant, ActorType: audit.ActorSystem, ActorID: retention.ActorID,
-				Action: audit.ActionRetentionDelete, ObjectType: audit.ObjectCase, ObjectID: reportID, Detail: retention.CategoryReport})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	blobs := e.shred(t, reportID)
 	retention.DeleteBlobs(ctx, e.blobs, slog.New(slog.DiscardHandler), blobs)
 	if ref, err := db.BlobReferenced(ctx, kept[draft.ID]); err != nil || ref {
 		t.Errorf("the draft's kept conversion is still referenced: %v %v", ref, err)
