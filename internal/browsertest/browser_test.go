@@ -460,3 +460,56 @@ func handle(t *testing.T, v *varsel, what, filename string, content []byte, repl
 		t.Fatalf("reply: %v", err)
 	}
 }
+
+// A whistleblower who reloads the receipt page must not create a second
+// case: real Chromium posts the form again with its hidden token, which
+// the server recognises.
+//
+// Going back to the form is another matter: the form page is no-store, so
+// Chromium fetches it again (with a new token) and then restores what was
+// typed; sending that makes a second report. The token is kept out of the
+// URL on purpose (it would sit in the browser's history on disk and tell
+// that this browser sent a report), so the receipt page asks the
+// whistleblower not to go back and send again (docs/security.md).
+func TestReloadingTheReceiptPageInRealChromiumStoresOneReport(t *testing.T) {
+	bin := findChromium(t)
+	v := startVarsel(t)
+	tab := startBrowser(t, bin)
+	ctx := context.Background()
+	reports := func() int {
+		t.Helper()
+		n, err := v.app.DB.CountReports(ctx, org.DefaultTenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	follow(t, tab, "open the report form", chromedp.Navigate(v.publicURL+"/report/"+org.DefaultChannel+"?lang=en"))
+	if err := chromedp.Do(tab,
+		chromedp.SetValue(chromedp.CSS(`textarea[name=q_what]`), "Invoices approved twice."),
+		chromedp.SendKeys(chromedp.CSS(`input[name=q_when]`), "In May"),
+		chromedp.Click(chromedp.CSS(`input[type=radio][name=q_how_known][value=witnessed]`)),
+	); err != nil {
+		t.Fatalf("fill the report form: %v", err)
+	}
+	if resp := follow(t, tab, "submit the report",
+		chromedp.Click(chromedp.CSS(`#report-form button[type=submit]`))); resp.Status != http.StatusOK {
+		t.Fatalf("submitting the report: HTTP %d (page: %q)", resp.Status, text(t, tab, "main"))
+	}
+	if !strings.Contains(text(t, tab, "main"), "Do not go back to the form") {
+		t.Error("the receipt page does not ask not to send the form again")
+	}
+	if n := reports(); n != 1 {
+		t.Fatalf("%d reports after one submission", n)
+	}
+
+	// Reload: the browser posts the same form again.
+	resp := follow(t, tab, "reload the receipt page", chromedp.Reload())
+	if resp.Status != http.StatusConflict || !strings.Contains(text(t, tab, "main"), "already sent") {
+		t.Errorf("reloading the receipt page: HTTP %d (page: %q)", resp.Status, text(t, tab, "main"))
+	}
+	if n := reports(); n != 1 {
+		t.Errorf("%d reports after a reload of the receipt page", n)
+	}
+}

@@ -16,7 +16,7 @@ import (
 // (a form token, or the parked draft's token). When the report commits,
 // a hash of each token is recorded in the same transaction. A form posted
 // again (the browser's "resend" on refreshing the receipt page, a double
-// click, the back button) is then recognised and not stored a second time:
+// click) is then recognised and not stored a second time:
 // the whistleblower is told the report was already sent instead of
 // getting a second case and a second receipt. The public site keeps no
 // cookie, so the token travels in the form itself.

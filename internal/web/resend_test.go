@@ -15,10 +15,11 @@ import (
 	"github.com/varsel/varsel/internal/store"
 )
 
-// A whistleblower who refreshes the receipt page, clicks twice or goes
-// back and sends again must not create a second case (and a second
-// receipt that replaces the first in their notes). The forms carry a
-// token; the report's commit records it.
+// A whistleblower who refreshes the receipt page or clicks twice must not
+// create a second case (and a second receipt that replaces the first in
+// their notes). The forms carry a token; the report's commit records it.
+// (Going back to the form fetches a new one with a new token: see
+// internal/browsertest.)
 
 var formTokenRE = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
 
@@ -190,8 +191,8 @@ func TestConfirmationPostedAgainSaysAlreadySent(t *testing.T) {
 	})
 }
 
-// The back button after step 1 and a second send park two drafts from one
-// form; only the first one confirmed becomes a report, and the other goes.
+// Two sends of one form before the confirmation (a double click on a slow
+// connection) park two drafts from it; only the first one confirmed becomes a report, and the other goes.
 func TestTwoDraftsOfOneFormMakeOneReport(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d store.Dialect) {
 		e := newAPIEnv(t, d)
