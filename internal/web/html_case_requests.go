@@ -166,41 +166,40 @@ type caseRequestPage struct {
 }
 
 // caseRequestFor finds a linked request of the case that the caller can
-// carry out with action; ok is false when it answered the request itself.
-func (s *Server) caseRequestFor(w http.ResponseWriter, r *http.Request, lang string, st *accounts.Staff, action string) (cases.CaseRequest, bool) {
+// carry out with action and starts its page; ok is false when it answered
+// the request itself.
+func (s *Server) caseRequestFor(w http.ResponseWriter, r *http.Request, lang string, st *accounts.Staff,
+	action string) (q cases.CaseRequest, p *caseRequestPage, ok bool) {
 	id, lid := r.PathValue("id"), r.PathValue("lid")
 	reqs, err := s.d.Cases.Requests(r.Context(), st, id)
 	if errors.Is(err, cases.ErrNotFound) || errors.Is(err, store.ErrNotFound) || errors.Is(err, cases.ErrNoCaseKey) {
 		s.pages.notFound(w, r)
-		return cases.CaseRequest{}, false
+		return q, nil, false
 	}
 	if err != nil {
 		s.errorPage(w, r, lang, err, "/")
-		return cases.CaseRequest{}, false
+		return q, nil, false
 	}
 	i := slices.IndexFunc(reqs.Requests, func(q cases.CaseRequest) bool { return q.LinkID == lid })
 	if i < 0 {
 		s.pages.notFound(w, r)
-		return cases.CaseRequest{}, false
+		return q, nil, false
 	}
-	q := reqs.Requests[i]
+	q = reqs.Requests[i]
 	if !slices.Contains(q.Actions, action) {
 		s.pages.message(w, r, http.StatusConflict, lang, "staff.case_dsr.cannot.title", "/cases/"+url.PathEscape(id),
 			"staff.case_dsr.back", "staff.case_dsr.cannot")
-		return cases.CaseRequest{}, false
+		return q, nil, false
 	}
-	return q, true
-}
-
-func (s *Server) newCaseRequestPage(r *http.Request, lang, action string, q cases.CaseRequest) (*caseRequestPage, error) {
 	loc, err := s.orgLocation(r, s.d.Tenant)
 	if err != nil {
-		return nil, err
+		s.errorPage(w, r, lang, err, "/")
+		return q, nil, false
 	}
-	base := "/cases/" + url.PathEscape(r.PathValue("id"))
-	return &caseRequestPage{Back: withLang(base, lang), Action: withLang(base+"/requests/"+url.PathEscape(q.LinkID)+"/"+action, lang),
+	base := "/cases/" + url.PathEscape(id)
+	return q, &caseRequestPage{Back: withLang(base, lang), Action: withLang(base+"/requests/"+url.PathEscape(q.LinkID)+"/"+action, lang),
 		Type: upperFirst(s.requestTypeName(lang, q.RequestType)), Person: q.Pseudonym, Due: formatDay(q.Due, loc),
-		DueISO: q.Due.UTC().Format(time.RFC3339), Reference: requestReference(q.RequestID), Errors: map[string]string{}}, nil
+		DueISO: q.Due.UTC().Format(time.RFC3339), Reference: requestReference(q.RequestID), Errors: map[string]string{}}, true
 }
 
 // caseRequestDone answers a carried-out step, or an error of the service
@@ -227,13 +226,8 @@ func (s *Server) caseRequestErasePage(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q, ok := s.caseRequestFor(w, r, lang, st, "erase")
+	_, p, ok := s.caseRequestFor(w, r, lang, st, "erase")
 	if !ok {
-		return
-	}
-	p, err := s.newCaseRequestPage(r, lang, "erase", q)
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
 		return
 	}
 	s.renderCaseRequest(w, r, lang, http.StatusOK, token, "case_request_erase", "staff.case_dsr.erase.title", p)
@@ -270,13 +264,8 @@ func (s *Server) caseRequestEraseSubmit(w http.ResponseWriter, r *http.Request) 
 	if st == nil {
 		return
 	}
-	q, ok := s.caseRequestFor(w, r, lang, st, "erase")
+	q, p, ok := s.caseRequestFor(w, r, lang, st, "erase")
 	if !ok {
-		return
-	}
-	p, err := s.newCaseRequestPage(r, lang, "erase", q)
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
 		return
 	}
 	c, f := s.d.Catalog, r.PostForm
@@ -304,7 +293,7 @@ func (s *Server) caseRequestEraseSubmit(w http.ResponseWriter, r *http.Request) 
 		p.Errors["confirm"] = c.T(lang, "staff.case_dsr.error.confirm")
 	}
 	if len(p.Errors) == 0 {
-		_, err = s.d.Cases.ErasePerson(r.Context(), st, r.PathValue("id"), q.LinkID, in)
+		_, err := s.d.Cases.ErasePerson(r.Context(), st, r.PathValue("id"), q.LinkID, in)
 		if s.caseRequestDone(w, r, lang, err) {
 			return
 		}
@@ -323,13 +312,8 @@ func (s *Server) caseRequestRectifyPage(w http.ResponseWriter, r *http.Request) 
 	if st == nil {
 		return
 	}
-	q, ok := s.caseRequestFor(w, r, lang, st, "rectify")
+	q, p, ok := s.caseRequestFor(w, r, lang, st, "rectify")
 	if !ok {
-		return
-	}
-	p, err := s.newCaseRequestPage(r, lang, "rectify", q)
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
 		return
 	}
 	pv, err := s.d.Cases.Person(r.Context(), st, r.PathValue("id"), q.PersonID)
@@ -353,13 +337,8 @@ func (s *Server) caseRequestRectifySubmit(w http.ResponseWriter, r *http.Request
 	if st == nil {
 		return
 	}
-	q, ok := s.caseRequestFor(w, r, lang, st, "rectify")
+	q, p, ok := s.caseRequestFor(w, r, lang, st, "rectify")
 	if !ok {
-		return
-	}
-	p, err := s.newCaseRequestPage(r, lang, "rectify", q)
-	if err != nil {
-		s.errorPage(w, r, lang, err, "/")
 		return
 	}
 	c, f := s.d.Catalog, r.PostForm
@@ -388,7 +367,7 @@ func (s *Server) caseRequestRectifySubmit(w http.ResponseWriter, r *http.Request
 		if relatives == nil {
 			relatives = []string{}
 		}
-		_, err = s.d.Cases.RectifyPerson(r.Context(), st, r.PathValue("id"), q.LinkID, cases.Rectification{Name: &name,
+		_, err := s.d.Cases.RectifyPerson(r.Context(), st, r.PathValue("id"), q.LinkID, cases.Rectification{Name: &name,
 			Aliases: &aliases, Relatives: &relatives, Contact: &contact, Notes: &notes, Reason: p.Reason})
 		if s.caseRequestDone(w, r, lang, err) {
 			return
